@@ -1,0 +1,113 @@
+package io.mvrefresh.admin;
+
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.Ticket;
+import io.mvrefresh.scheduling.ViewStatus;
+import io.mvrefresh.state.Trigger;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The operator's view of mvrefresh and the way to force refreshes. See README "Admin API". */
+@Path("/admin")
+@Produces(MediaType.APPLICATION_JSON)
+public class AdminResource {
+
+    static final Duration MAX_WAIT = Duration.ofMinutes(10);
+
+    private final Dispatcher dispatcher;
+
+    public AdminResource(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @GET
+    @Path("/views")
+    public List<ViewView> views() {
+        return dispatcher.statuses().stream().map(ViewView::of).toList();
+    }
+
+    @GET
+    @Path("/views/{view}")
+    public Response view(@PathParam("view") String name) {
+        return known(name)
+                .map(status -> Response.ok(ViewView.of(status)).build())
+                .orElseGet(() -> unknownView(name));
+    }
+
+    /**
+     * Forces a refresh: {@code 202} with the run id, or with {@code ?wait=30s} the finished run
+     * ({@code 200}) when it ends within that time.
+     */
+    @POST
+    @Path("/views/{view}/refresh")
+    public Uni<Response> refresh(@PathParam("view") String name, @QueryParam("wait") String wait) {
+        Optional<Duration> waitFor;
+        try {
+            waitFor = parseWait(wait);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.BAD_REQUEST, e.getMessage()));
+        }
+        Optional<ViewStatus> status = known(name);
+        if (status.isEmpty()) {
+            return Uni.createFrom().item(unknownView(name));
+        }
+        ViewStatus view = status.get();
+        if (view.catalogView() == null) {
+            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.NOT_FOUND,
+                    "view " + name + " is configured but does not exist in PostgreSQL"));
+        }
+        if (!view.settings().enabled()) {
+            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.CONFLICT,
+                    "view " + name + " is disabled (mvrefresh.views.\"" + name + "\".enabled=false)"));
+        }
+        return dispatcher.request(view.settings().view(), Trigger.ADMIN)
+                .flatMap(ticket -> ticket.map(t -> answer(t, waitFor)).orElseGet(() -> Uni.createFrom().item(unknownView(name))));
+    }
+
+    private Uni<Response> answer(Ticket ticket, Optional<Duration> waitFor) {
+        Response accepted = Response.accepted(new RefreshAccepted(ticket.runId(), ticket.job().view().toString(), "queued")).build();
+        if (waitFor.isEmpty()) {
+            return Uni.createFrom().item(accepted);
+        }
+        return Uni.createFrom().completionStage(ticket.result())
+                .map(run -> Response.ok(RunView.of(run.record())).build())
+                .ifNoItem().after(waitFor.get()).recoverWithItem(accepted);
+    }
+
+    private Optional<ViewStatus> known(String name) {
+        return ViewId.parse(name).flatMap(dispatcher::status);
+    }
+
+    private static Response unknownView(String name) {
+        return AdminAuthorization.error(Response.Status.NOT_FOUND,
+                "unknown view '" + name + "': name it schema.name; GET /admin/views lists the views mvrefresh manages");
+    }
+
+    static Optional<Duration> parseWait(String wait) {
+        if (wait == null || wait.isBlank()) {
+            return Optional.empty();
+        }
+        Duration parsed;
+        try {
+            parsed = DurationConverter.parseDuration(wait.trim());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("wait=" + wait + " is not a duration: use e.g. 500ms, 30s or 2m");
+        }
+        if (parsed == null || parsed.isNegative() || parsed.isZero() || parsed.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("wait=" + wait + " must be more than 0 and at most " + MAX_WAIT.toMinutes() + "m");
+        }
+        return Optional.of(parsed);
+    }
+}

@@ -1,0 +1,251 @@
+package io.mvrefresh.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything an operator can set under {@code mvrefresh.}. Per-view settings override
+ * {@link #defaults()}; see {@link ViewSettingsResolver} for how they are merged.
+ */
+@ConfigMapping(prefix = "mvrefresh")
+public interface MvRefreshConfig {
+
+    /** Which materialized views are found without being configured one by one. */
+    Discovery discovery();
+
+    /** Settings every view gets unless it overrides them under {@link #views()}. */
+    ViewDefaults defaults();
+
+    /**
+     * Per-view overrides keyed by {@code schema.name}, e.g.
+     * {@code mvrefresh.views."public.mv_daily".interval=5m}. Defaults to none.
+     */
+    Map<String, ViewOverrides> views();
+
+    /** How many refreshes may run at once. Defaults to {@code 2}. */
+    @WithDefault("2")
+    int concurrency();
+
+    /** Dispatcher behaviour. */
+    Scheduler scheduler();
+
+    /** Shutdown behaviour. */
+    Shutdown shutdown();
+
+    /** Redis invalidation behaviour shared by all views. */
+    Invalidation invalidation();
+
+    /** Admin HTTP API. */
+    Admin admin();
+
+    /** Health check behaviour. */
+    Health health();
+
+    /** The {@code mvrefresh} state schema in PostgreSQL. */
+    Schema schema();
+
+    /** Run history kept in {@code mvrefresh.refresh_run}. */
+    History history();
+
+    /**
+     * Name recorded as {@code instance} on every run, to tell replicas apart. Defaults to the
+     * {@code HOSTNAME} environment variable (the pod name in Kubernetes), else {@code mvrefresh}.
+     */
+    @WithDefault("${HOSTNAME:mvrefresh}")
+    String instance();
+
+    /** Dev-mode demo database. */
+    Demo demo();
+
+    /** Which views discovery finds. */
+    interface Discovery {
+        /** Schemas whose materialized views are discovered. Defaults to {@code public}. */
+        @WithDefault("public")
+        List<String> schemas();
+
+        /**
+         * Glob patterns ({@code *}, {@code ?}) a view must match to be discovered; a pattern
+         * with a dot matches {@code schema.name}, one without matches the name alone.
+         * Defaults to {@code *} (every view).
+         */
+        @WithDefault("*")
+        List<String> include();
+
+        /** Glob patterns of views to leave out, same syntax as include. Defaults to none. */
+        Optional<List<String>> exclude();
+
+        /** How often the catalog is scanned again for created or dropped views. Defaults to {@code 1m}. */
+        @WithName("rescan-interval")
+        @WithDefault("1m")
+        Duration rescanInterval();
+    }
+
+    /** Settings of a view when it does not override them. */
+    interface ViewDefaults {
+        /** Refresh this long after the last successful refresh. Defaults to {@code 15m}. */
+        Optional<Duration> interval();
+
+        /** A cron expression instead of an interval. Defaults to none. */
+        Optional<String> cron();
+
+        /** {@code critical}, {@code high}, {@code medium} or {@code low}. Defaults to {@code medium}. */
+        @WithDefault("medium")
+        String priority();
+
+        /** {@code auto}, {@code concurrent} or {@code blocking}. Defaults to {@code auto}. */
+        @WithDefault("auto")
+        String mode();
+
+        /** Statement timeout of one refresh. Defaults to {@code 10m}. */
+        @WithDefault("10m")
+        Duration timeout();
+
+        /** How long a refresh waits for its lock before failing. Defaults to {@code 30s}. */
+        @WithName("lock-timeout")
+        @WithDefault("30s")
+        Duration lockTimeout();
+
+        /** Skip the refresh when no base table changed. Defaults to {@code true}. */
+        @WithName("skip-unchanged")
+        @WithDefault("true")
+        boolean skipUnchanged();
+
+        /** {@code false} keeps views known but never refreshed. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    /** What one view overrides; every member is optional. */
+    interface ViewOverrides {
+        /** Refresh interval. Defaults to {@code mvrefresh.defaults.interval}. */
+        Optional<Duration> interval();
+
+        /** Cron expression. Defaults to {@code mvrefresh.defaults.cron}. */
+        Optional<String> cron();
+
+        /** Priority. Defaults to {@code mvrefresh.defaults.priority}. */
+        Optional<String> priority();
+
+        /** Refresh mode. Defaults to {@code mvrefresh.defaults.mode}. */
+        Optional<String> mode();
+
+        /** Statement timeout. Defaults to {@code mvrefresh.defaults.timeout}. */
+        Optional<Duration> timeout();
+
+        /** Lock timeout. Defaults to {@code mvrefresh.defaults.lock-timeout}. */
+        @WithName("lock-timeout")
+        Optional<Duration> lockTimeout();
+
+        /** Skip when unchanged. Defaults to {@code mvrefresh.defaults.skip-unchanged}. */
+        @WithName("skip-unchanged")
+        Optional<Boolean> skipUnchanged();
+
+        /** Extra upstream views ({@code schema.name}). Defaults to none. */
+        @WithName("depends-on")
+        Optional<List<String>> dependsOn();
+
+        /** Redis invalidation after a successful refresh. */
+        Invalidate invalidate();
+
+        /** Whether the view is refreshed. Defaults to {@code mvrefresh.defaults.enabled}. */
+        Optional<Boolean> enabled();
+    }
+
+    /** Redis keys built from one view. */
+    interface Invalidate {
+        /** Key glob patterns deleted by SCAN + UNLINK. Defaults to none. */
+        Optional<List<String>> patterns();
+
+        /** Set keys whose members are cache keys to delete. Defaults to none. */
+        Optional<List<String>> tags();
+
+        /** Key INCRemented after a refresh. Defaults to none. */
+        @WithName("generation-key")
+        Optional<String> generationKey();
+    }
+
+    /** Dispatcher behaviour. */
+    interface Scheduler {
+        /** A waiting view rises one priority level per this much waiting. Defaults to {@code 5m}. */
+        @WithDefault("5m")
+        Duration aging();
+
+        /**
+         * How often the dispatcher looks for due views when nothing else wakes it.
+         * Defaults to {@code 1s}.
+         */
+        @WithName("poll-interval")
+        @WithDefault("1s")
+        Duration pollInterval();
+    }
+
+    /** Shutdown behaviour. */
+    interface Shutdown {
+        /** Time in-flight refreshes get to finish on shutdown. Defaults to {@code 30s}. */
+        @WithDefault("30s")
+        Duration grace();
+    }
+
+    /** Invalidation settings shared by all views. */
+    interface Invalidation {
+        /**
+         * Pub/sub channel receiving one JSON message per invalidation; empty disables.
+         * Defaults to {@code mvrefresh:invalidations}.
+         */
+        @WithDefault("mvrefresh:invalidations")
+        Optional<String> channel();
+
+        /** Keys asked for per SCAN call. Defaults to {@code 1000}. */
+        @WithName("scan-count")
+        @WithDefault("1000")
+        int scanCount();
+    }
+
+    /** Admin API. */
+    interface Admin {
+        /** Bearer token the admin API requires; without it the API answers 403. Defaults to none. */
+        Optional<String> token();
+    }
+
+    /** Health checks. */
+    interface Health {
+        /** Readiness follows PostgreSQL reachability. Defaults to {@code false}. */
+        @WithName("ready-requires-database")
+        @WithDefault("false")
+        boolean readyRequiresDatabase();
+    }
+
+    /** State schema management. */
+    interface Schema {
+        /** Create and migrate the {@code mvrefresh} schema at startup. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean manage();
+    }
+
+    /** Run history. */
+    interface History {
+        /** Runs older than this are deleted. Defaults to {@code 14d}. */
+        @WithDefault("14d")
+        Duration retention();
+    }
+
+    /** The demo database {@code ./mvnw quarkus:dev} uses. */
+    interface Demo {
+        /**
+         * Create the demo star schema (if absent) in the configured database and keep inserting
+         * rows into it. Defaults to {@code false}; the dev profile turns it on.
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** How often the demo inserts a batch of new facts. Defaults to {@code 2s}. */
+        @WithName("trickle-interval")
+        @WithDefault("2s")
+        Duration trickleInterval();
+    }
+}

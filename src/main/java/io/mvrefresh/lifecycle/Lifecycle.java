@@ -1,0 +1,135 @@
+package io.mvrefresh.lifecycle;
+
+import io.mvrefresh.catalog.Catalog;
+import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.demo.DemoDatabase;
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.state.StateSchema;
+import io.mvrefresh.state.StateStore;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Start and stop order in one place. Start: validate configuration (fatal when wrong), then, in
+ * the background and retried until PostgreSQL answers: demo data (dev only), state schema, first
+ * catalog scan, run history; then the dispatcher, rescan and pruning timers. Stop: timers first,
+ * then the dispatcher, so nothing starts a refresh during shutdown.
+ */
+@ApplicationScoped
+public class Lifecycle {
+
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+
+    private final MvRefreshConfig config;
+    private final ViewSettingsResolver resolver;
+    private final Pool pool;
+    private final Catalog catalog;
+    private final Dispatcher dispatcher;
+    private final StateStore store;
+    private final DemoDatabase demo;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final List<Long> timers = new ArrayList<>();
+
+    private volatile boolean started;
+    private volatile boolean stopping;
+
+    public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
+            StateStore store, DemoDatabase demo, Vertx vertx, Clock clock) {
+        this.config = config;
+        this.resolver = resolver;
+        this.pool = pool;
+        this.catalog = catalog;
+        this.dispatcher = dispatcher;
+        this.store = store;
+        this.demo = demo;
+        this.vertx = vertx;
+        this.clock = clock;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        // Touching the resolver validates the configuration; a bad value throws and stops startup.
+        Log.infof("mvrefresh: %d view(s) configured, discovering in schemas %s, concurrency %d",
+                resolver.configuredViews().size(), config.discovery().schemas(), config.concurrency());
+        AtomicInteger attempt = new AtomicInteger();
+        prepare()
+                .onFailure().invoke(failure -> Log.warnf("startup: PostgreSQL not ready (attempt %d): %s. Retrying with backoff up to %ds",
+                        attempt.incrementAndGet(), failure.getMessage(), MAX_RETRY.toSeconds()))
+                .onFailure().retry().withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely()
+                .subscribe().with(ignored -> startLoops(), failure -> Log.error("startup: gave up", failure));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        synchronized (timers) {
+            timers.forEach(vertx::cancelTimer);
+            timers.clear();
+        }
+        dispatcher.stop();
+        Log.info("mvrefresh: stopped dispatching");
+    }
+
+    /** Configuration valid and the first catalog scan done: the startup probe's condition. */
+    public boolean started() {
+        return started;
+    }
+
+    /** Shutdown has begun: readiness goes down. */
+    public boolean stopping() {
+        return stopping;
+    }
+
+    private Uni<Void> prepare() {
+        Uni<Void> demoReady = config.demo().enabled() ? demo.prepare() : Uni.createFrom().voidItem();
+        return demoReady
+                .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool) : Uni.createFrom().voidItem())
+                .flatMap(ignored -> catalog.rescan(resolver.configuredViews().keySet()))
+                .invoke(dispatcher::applyCatalog)
+                .flatMap(ignored -> dispatcher.loadHistory());
+    }
+
+    private void startLoops() {
+        if (stopping) {
+            return;
+        }
+        started = true;
+        Log.info("mvrefresh: started, dispatching");
+        every(config.scheduler().pollInterval(), () -> dispatcher.tick());
+        every(config.discovery().rescanInterval(), () -> catalog.rescan(resolver.configuredViews().keySet())
+                .invoke(dispatcher::applyCatalog).replaceWithVoid());
+        every(PRUNE_EVERY, () -> store.pruneRunsBefore(clock.instant().minus(config.history().retention()))
+                .invoke(pruned -> {
+                    if (pruned > 0) {
+                        Log.infof("history: pruned %d run(s) older than %s", pruned, config.history().retention());
+                    }
+                }).replaceWithVoid());
+        if (config.demo().enabled()) {
+            every(config.demo().trickleInterval(), demo::trickle);
+        }
+        dispatcher.tick().subscribe().with(ignored -> { }, failure -> Log.warn("dispatcher: first tick failed", failure));
+    }
+
+    /** Runs {@code work} periodically; one failed run is logged and the next one runs as usual. */
+    private void every(Duration period, java.util.function.Supplier<Uni<Void>> work) {
+        long id = vertx.setPeriodic(Math.max(1, period.toMillis()), timerId -> work.get().subscribe().with(
+                ignored -> { },
+                failure -> Log.debugf("periodic task failed, will run again in %s: %s", period, failure.getMessage())));
+        synchronized (timers) {
+            timers.add(id);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.mvrefresh.observability;
+
+import io.mvrefresh.lifecycle.Lifecycle;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** {@code /q/health/started}: configuration valid and the first catalog scan done. */
+@Startup
+@ApplicationScoped
+public class StartedCheck implements HealthCheck {
+
+    private final Lifecycle lifecycle;
+
+    public StartedCheck(Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("mvrefresh-started").status(lifecycle.started()).build();
+    }
+}

@@ -1,0 +1,136 @@
+package io.mvrefresh.refresh;
+
+import io.mvrefresh.catalog.CatalogReader;
+import io.mvrefresh.catalog.CatalogView;
+import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.RefreshMode;
+import io.mvrefresh.coordination.AdvisoryLocks;
+import io.mvrefresh.state.AppliedMode;
+import io.mvrefresh.state.Outcome;
+import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.state.StateStore;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs one refresh against PostgreSQL: one transaction holding the view's advisory lock, with
+ * {@code statement_timeout} and {@code lock_timeout} set locally, the REFRESH, and the success
+ * recorded before the commit. Whatever happens, the returned run has an outcome and, when
+ * PostgreSQL is reachable, a row in {@code refresh_run}.
+ */
+@ApplicationScoped
+public class RefreshExecutor {
+
+    private static final String SET_LOCAL = "SELECT set_config($1, $2, true)";
+
+    private final Pool pool;
+    private final CatalogReader catalog;
+    private final StateStore state;
+    private final Clock clock;
+    private final String instance;
+
+    public RefreshExecutor(Pool pool, CatalogReader catalog, StateStore state, Clock clock, MvRefreshConfig config) {
+        this.pool = pool;
+        this.catalog = catalog;
+        this.state = state;
+        this.clock = clock;
+        this.instance = config.instance();
+    }
+
+    /** Runs {@code job}; the Uni never fails, every problem becomes the run's outcome. */
+    public Uni<CompletedRun> execute(RefreshJob job) {
+        Instant startedAt = clock.instant();
+        AtomicReference<AppliedMode> attempted = new AtomicReference<>();
+        return pool.withTransaction(tx -> refreshInTransaction(tx, job, startedAt, attempted))
+                .onFailure().recoverWithUni(failure -> {
+                    RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
+                    CompletedRun run = completed(job, outcome, startedAt);
+                    return state.recordUnsuccessful(run.record())
+                            .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome: %s",
+                                    job.logPrefix(), outcome.outcome().label(), e.getMessage()))
+                            .onFailure().recoverWithNull()
+                            .replaceWith(run);
+                })
+                .invoke(run -> log(job, run));
+    }
+
+    private Uni<CompletedRun> refreshInTransaction(SqlConnection tx, RefreshJob job, Instant startedAt,
+            AtomicReference<AppliedMode> attempted) {
+        return setLocal(tx, "statement_timeout", job.settings().timeout())
+                .flatMap(ignored -> setLocal(tx, "lock_timeout", job.settings().lockTimeout()))
+                .flatMap(ignored -> AdvisoryLocks.tryLockForTransaction(tx, job.view()))
+                .flatMap(locked -> {
+                    if (!locked) {
+                        throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE));
+                    }
+                    return catalog.current(tx, job.view());
+                })
+                .flatMap(current -> {
+                    // Decided here, in the refresh's own transaction, so a view dropped, re-created
+                    // or populated since the last catalog scan gets the REFRESH it allows now.
+                    CatalogView view = current.orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(
+                            Outcome.FAILED, null, "materialized view " + job.view() + " does not exist")));
+                    AppliedMode mode = chooseMode(job.settings().mode(), view);
+                    attempted.set(mode);
+                    return tx.query(refreshStatement(view, mode)).execute().replaceWith(mode);
+                })
+                .flatMap(mode -> {
+                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(mode), startedAt);
+                    return state.recordSuccess(tx, run.record()).replaceWith(run);
+                });
+    }
+
+    /** What a view's configured mode means for it right now. */
+    static AppliedMode chooseMode(RefreshMode requested, CatalogView view) {
+        return switch (requested) {
+            case BLOCKING -> AppliedMode.BLOCKING;
+            case AUTO -> view.concurrentlyEligible() ? AppliedMode.CONCURRENT : AppliedMode.BLOCKING;
+            case CONCURRENT -> {
+                if (!view.concurrentlyEligible()) {
+                    throw new RefreshAborted(new RefreshOutcome.Failed(Outcome.FAILED, AppliedMode.CONCURRENT,
+                            "mode is concurrent but REFRESH CONCURRENTLY is not possible: " + view.concurrentlyIneligibleReason()
+                                    + "; use mode auto or blocking, or fix the view"));
+                }
+                yield AppliedMode.CONCURRENT;
+            }
+        };
+    }
+
+    /** The only SQL text built from a name; the name comes from the catalog and is quoted. */
+    private static String refreshStatement(CatalogView view, AppliedMode mode) {
+        return "REFRESH MATERIALIZED VIEW " + (mode == AppliedMode.CONCURRENT ? "CONCURRENTLY " : "") + view.id().quoted();
+    }
+
+    private static Uni<Void> setLocal(SqlConnection tx, String setting, Duration value) {
+        return tx.preparedQuery(SET_LOCAL).execute(Tuple.of(setting, Long.toString(value.toMillis()))).replaceWithVoid();
+    }
+
+    private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt) {
+        boolean reachedServer = !(outcome instanceof RefreshOutcome.Skipped);
+        String error = outcome instanceof RefreshOutcome.Failed failed ? failed.error() : null;
+        String skipReason = outcome instanceof RefreshOutcome.Skipped skipped ? skipped.reason().label() : null;
+        RunRecord record = new RunRecord(job.runId(), job.view(), job.trigger(), outcome.mode(), instance, job.queuedAt(),
+                reachedServer ? startedAt : null, clock.instant(), outcome.outcome(), error, skipReason, null);
+        return new CompletedRun(job, outcome, record);
+    }
+
+    private static void log(RefreshJob job, CompletedRun run) {
+        RunRecord record = run.record();
+        long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
+        switch (run.outcome()) {
+            case RefreshOutcome.Refreshed refreshed -> Log.debugf("%s refreshed %s in %d ms", job.logPrefix(),
+                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis);
+            case RefreshOutcome.Skipped skipped -> Log.infof("%s skipped: %s", job.logPrefix(), skipped.reason().label());
+            case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),
+                    failed.outcome().label(), millis, failed.error());
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package io.mvrefresh.refresh;
+
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.state.Trigger;
+import java.time.Instant;
+
+/** One refresh to run: the view's settings at the time it was queued, and why it was queued. */
+public record RefreshJob(long runId, ViewSettings settings, Trigger trigger, Instant queuedAt) {
+
+    public ViewId view() {
+        return settings.view();
+    }
+
+    /** The prefix every log line about this run carries, e.g. {@code refresh #412(schedule) "public"."mv":}. */
+    public String logPrefix() {
+        return "refresh #" + runId + "(" + trigger.label() + ") " + view().quoted() + ":";
+    }
+}

@@ -1,0 +1,93 @@
+package io.mvrefresh.scheduling;
+
+import io.mvrefresh.catalog.CatalogView;
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.ViewSettings;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Which views read which: the catalog's dependencies (through plain views) plus each view's
+ * {@code depends-on}. Immutable; rebuilt after every catalog scan.
+ */
+final class DependencyGraph {
+
+    static final DependencyGraph EMPTY = new DependencyGraph(Map.of(), Map.of());
+
+    private final Map<ViewId, Set<ViewId>> upstream;
+    private final Map<ViewId, Set<ViewId>> downstream;
+    private final Map<ViewId, Set<ViewId>> related = new HashMap<>();
+
+    private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream) {
+        this.upstream = upstream;
+        this.downstream = downstream;
+        for (ViewId view : union(upstream.keySet(), downstream.keySet())) {
+            Set<ViewId> all = closure(view, upstream::get);
+            all.addAll(closure(view, downstream::get));
+            related.put(view, Set.copyOf(all));
+        }
+    }
+
+    static DependencyGraph of(Collection<CatalogView> views, Function<ViewId, ViewSettings> settings) {
+        Map<ViewId, Set<ViewId>> upstream = new HashMap<>();
+        Map<ViewId, Set<ViewId>> downstream = new HashMap<>();
+        for (CatalogView view : views) {
+            Set<ViewId> reads = new HashSet<>(view.upstreamViews());
+            reads.addAll(settings.apply(view.id()).dependsOn());
+            reads.remove(view.id());
+            upstream.put(view.id(), reads);
+            for (ViewId read : reads) {
+                downstream.computeIfAbsent(read, k -> new HashSet<>()).add(view.id());
+            }
+        }
+        return new DependencyGraph(upstream, downstream);
+    }
+
+    /** Views this one reads directly. */
+    Set<ViewId> upstreamOf(ViewId view) {
+        return upstream.getOrDefault(view, Set.of());
+    }
+
+    /** Views that read this one directly. */
+    Set<ViewId> downstreamOf(ViewId view) {
+        return downstream.getOrDefault(view, Set.of());
+    }
+
+    /**
+     * Every view upstream or downstream of this one, transitively: none of them may refresh while
+     * this one does, so a reader never sees its source half way through a refresh chain.
+     */
+    Set<ViewId> relatedTo(ViewId view) {
+        return related.getOrDefault(view, Set.of());
+    }
+
+    private static Set<ViewId> closure(ViewId start, Function<ViewId, Set<ViewId>> next) {
+        Set<ViewId> seen = new HashSet<>();
+        Deque<ViewId> pending = new ArrayDeque<>();
+        pending.add(start);
+        while (!pending.isEmpty()) {
+            Set<ViewId> neighbours = next.apply(pending.poll());
+            if (neighbours == null) {
+                continue;
+            }
+            for (ViewId neighbour : neighbours) {
+                if (!neighbour.equals(start) && seen.add(neighbour)) {
+                    pending.add(neighbour);
+                }
+            }
+        }
+        return seen;
+    }
+
+    private static Set<ViewId> union(Set<ViewId> a, Set<ViewId> b) {
+        Set<ViewId> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+}

@@ -1,0 +1,434 @@
+package io.mvrefresh.scheduling;
+
+import io.mvrefresh.cache.CacheInvalidator;
+import io.mvrefresh.catalog.CatalogSnapshot;
+import io.mvrefresh.catalog.CatalogView;
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.Priority;
+import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.observability.RefreshMetrics;
+import io.mvrefresh.refresh.CompletedRun;
+import io.mvrefresh.refresh.RefreshExecutor;
+import io.mvrefresh.refresh.RefreshJob;
+import io.mvrefresh.refresh.RefreshOutcome;
+import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.state.StateStore;
+import io.mvrefresh.state.Trigger;
+import io.mvrefresh.state.ViewState;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decides which views refresh when, and starts them: at most {@code mvrefresh.concurrency} at
+ * once, highest (aged) priority first, never a view beside one it reads or that reads it.
+ * {@code scheduling/DESIGN.md} explains the rules. All state is guarded by {@link #lock}; no I/O
+ * happens while it is held.
+ */
+@ApplicationScoped
+public class Dispatcher {
+
+    private final RefreshExecutor executor;
+    private final StateStore store;
+    private final CacheInvalidator invalidator;
+    private final RefreshMetrics metrics;
+    private final Clock clock;
+    private final ViewSettingsResolver resolver;
+    private final int concurrency;
+    private final Duration aging;
+
+    private final Object lock = new Object();
+    private final Map<ViewId, ViewRuntime> views = new HashMap<>();
+    private DependencyGraph graph = DependencyGraph.EMPTY;
+    private int running;
+    private boolean firstTickDone;
+    private boolean stopped;
+
+    private volatile Instant lastTickAt;
+    private volatile boolean databaseReachable = true;
+
+    public Dispatcher(RefreshExecutor executor, StateStore store, CacheInvalidator invalidator, RefreshMetrics metrics,
+            Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config) {
+        this.executor = executor;
+        this.store = store;
+        this.invalidator = invalidator;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.resolver = resolver;
+        this.concurrency = config.concurrency();
+        this.aging = config.scheduler().aging();
+    }
+
+    /**
+     * Takes a new catalog scan: views that appeared become known, configured views that do not
+     * exist are marked missing, discovered views that disappeared are forgotten.
+     */
+    public void applyCatalog(CatalogSnapshot snapshot) {
+        synchronized (lock) {
+            for (ViewSettings configured : resolver.configuredViews().values()) {
+                ViewRuntime runtime = views.computeIfAbsent(configured.view(),
+                        id -> new ViewRuntime(configured, ViewState.initial(id)));
+                CatalogView found = snapshot.views().get(configured.view());
+                if (found == null && !runtime.missingReported) {
+                    Log.warnf("view %s is configured but does not exist in PostgreSQL; it is skipped until it is created",
+                            configured.view());
+                }
+                runtime.missingReported = found == null;
+                runtime.catalogView = found;
+            }
+            snapshot.views().forEach((id, view) -> {
+                views.computeIfAbsent(id, key -> new ViewRuntime(resolver.settingsFor(key), ViewState.initial(key))).catalogView = view;
+            });
+            views.entrySet().removeIf(entry -> !entry.getValue().settings.configured()
+                    && !snapshot.views().containsKey(entry.getKey())
+                    && entry.getValue().running == null);
+            graph = DependencyGraph.of(snapshot.views().values(), resolver::settingsFor);
+        }
+    }
+
+    /** Loads each view's last run from history, so {@code /admin/views} shows it after a restart. */
+    public Uni<Void> loadHistory() {
+        return store.latestRunPerView().invoke(latest -> {
+            synchronized (lock) {
+                latest.forEach((id, run) -> {
+                    ViewRuntime runtime = views.get(id);
+                    if (runtime != null && runtime.lastRun == null) {
+                        runtime.lastRun = run;
+                    }
+                });
+            }
+        }).replaceWithVoid();
+    }
+
+    /**
+     * One pass of the loop: reads every view's stored state (so replicas and restarts agree on
+     * what is due), queues the views that are due and starts as many as there are free slots.
+     * Called on a timer, and by tests with a settable clock.
+     */
+    public Uni<Void> tick() {
+        lastTickAt = clock.instant();
+        return store.viewStates()
+                .invoke(states -> {
+                    if (!databaseReachable) {
+                        Log.info("dispatcher: PostgreSQL is reachable again, dispatching resumes");
+                    }
+                    databaseReachable = true;
+                    mergeStates(states);
+                })
+                .flatMap(ignored -> queueDue())
+                .onFailure().recoverWithUni(failure -> {
+                    if (databaseReachable) {
+                        Log.warnf("dispatcher: PostgreSQL unreachable (%s); dispatching paused until it is back", failure.getMessage());
+                    }
+                    databaseReachable = false;
+                    return Uni.createFrom().voidItem();
+                })
+                .invoke(this::dispatch);
+    }
+
+    /**
+     * Asks for a refresh of {@code view} now. A request for a queued view joins that run; one for
+     * a running view queues exactly one follow-up. Empty when the view is unknown.
+     */
+    public Uni<Optional<Ticket>> request(ViewId view, Trigger trigger) {
+        synchronized (lock) {
+            ViewRuntime runtime = views.get(view);
+            if (runtime == null) {
+                return Uni.createFrom().item(Optional.empty());
+            }
+            Ticket existing = runtime.running == null ? runtime.queued : runtime.followUp;
+            if (existing != null) {
+                return Uni.createFrom().item(Optional.of(existing));
+            }
+        }
+        return store.allocateRunIds(1).map(ids -> {
+            Ticket ticket;
+            synchronized (lock) {
+                ticket = requestLocked(view, trigger, ids.getFirst(), clock.instant());
+            }
+            dispatch();
+            return Optional.ofNullable(ticket);
+        });
+    }
+
+    /** Every known view, configured or discovered, sorted by name. */
+    public List<ViewStatus> statuses() {
+        Instant now = clock.instant();
+        synchronized (lock) {
+            return views.values().stream().map(runtime -> status(runtime, now))
+                    .sorted(Comparator.comparing(s -> s.settings().view())).toList();
+        }
+    }
+
+    /** One view, when known. */
+    public Optional<ViewStatus> status(ViewId view) {
+        Instant now = clock.instant();
+        synchronized (lock) {
+            return Optional.ofNullable(views.get(view)).map(runtime -> status(runtime, now));
+        }
+    }
+
+    /** Refreshes in progress right now. */
+    public int inFlight() {
+        synchronized (lock) {
+            return running;
+        }
+    }
+
+    /** When the loop last ran; liveness is judged by it. */
+    public Instant lastTickAt() {
+        return lastTickAt;
+    }
+
+    /** Whether the last tick could read PostgreSQL. */
+    public boolean databaseReachable() {
+        return databaseReachable;
+    }
+
+    /** No refresh starts after this; runs in progress finish on their own. */
+    public void stop() {
+        synchronized (lock) {
+            stopped = true;
+        }
+    }
+
+    private void mergeStates(Map<ViewId, ViewState> stored) {
+        synchronized (lock) {
+            stored.forEach((id, fromDb) -> {
+                ViewRuntime runtime = views.get(id);
+                if (runtime != null) {
+                    runtime.state = newer(runtime.state, fromDb);
+                }
+            });
+        }
+    }
+
+    /**
+     * The read may have started before one of our own runs committed; keep whichever knows about
+     * the later attempt, and never move the last success backwards.
+     */
+    private static ViewState newer(ViewState inMemory, ViewState fromDb) {
+        boolean dbIsNewer = inMemory.lastAttemptAt() == null
+                || (fromDb.lastAttemptAt() != null && !fromDb.lastAttemptAt().isBefore(inMemory.lastAttemptAt()));
+        ViewState base = dbIsNewer ? fromDb : inMemory;
+        Instant lastSuccess = latest(inMemory.lastSuccessAt(), fromDb.lastSuccessAt());
+        return new ViewState(base.view(), lastSuccess, base.lastAttemptAt(), base.consecutiveFailures(), fromDb.paused());
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
+    }
+
+    private Uni<Void> queueDue() {
+        Instant now = clock.instant();
+        List<ViewId> due = new ArrayList<>();
+        Trigger trigger;
+        synchronized (lock) {
+            if (stopped) {
+                return Uni.createFrom().voidItem();
+            }
+            trigger = firstTickDone ? Trigger.SCHEDULE : Trigger.STARTUP;
+            firstTickDone = true;
+            views.forEach((id, runtime) -> {
+                if (isDue(runtime, now)) {
+                    due.add(id);
+                }
+            });
+        }
+        if (due.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return store.allocateRunIds(due.size()).invoke(ids -> {
+            synchronized (lock) {
+                for (int i = 0; i < due.size(); i++) {
+                    ViewRuntime runtime = views.get(due.get(i));
+                    // Checked again: the view may have been queued or refreshed while the ids were allocated.
+                    if (runtime != null && isDue(runtime, now)) {
+                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, trigger, now), runtime.nextDue(now));
+                    }
+                }
+            }
+        }).replaceWithVoid();
+    }
+
+    private static boolean isDue(ViewRuntime runtime, Instant now) {
+        if (runtime.queued != null || runtime.running != null) {
+            return false;
+        }
+        Instant due = runtime.nextDue(now);
+        return due != null && !due.isAfter(now);
+    }
+
+    private Ticket requestLocked(ViewId view, Trigger trigger, long runId, Instant now) {
+        ViewRuntime runtime = views.get(view);
+        if (runtime == null) {
+            return null;
+        }
+        if (runtime.running == null) {
+            if (runtime.queued == null) {
+                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, trigger, now), now);
+            }
+            return runtime.queued;
+        }
+        if (runtime.followUp == null) {
+            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, trigger, now), now);
+        }
+        return runtime.followUp;
+    }
+
+    /** Starts queued runs while slots are free. Cheap, so it runs after every change. */
+    private void dispatch() {
+        List<Ticket> toStart = new ArrayList<>();
+        Instant now = clock.instant();
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            while (running < concurrency) {
+                Optional<ViewRuntime> next = views.values().stream()
+                        .filter(runtime -> runtime.queued != null && startable(runtime))
+                        .min(Comparator.<ViewRuntime>comparingInt(runtime -> -agedPriority(runtime, now))
+                                .thenComparing(runtime -> runtime.queued.dueAt())
+                                .thenComparing(runtime -> runtime.settings.view()));
+                if (next.isEmpty()) {
+                    break;
+                }
+                ViewRuntime runtime = next.get();
+                runtime.running = runtime.queued;
+                runtime.queued = null;
+                running++;
+                toStart.add(runtime.running);
+            }
+        }
+        toStart.forEach(this::start);
+    }
+
+    /** A view may start when nothing it reads, and nothing that reads it, is refreshing. */
+    private boolean startable(ViewRuntime candidate) {
+        if (candidate.missing()) {
+            return false;
+        }
+        for (ViewId related : graph.relatedTo(candidate.settings.view())) {
+            ViewRuntime other = views.get(related);
+            if (other != null && other.running != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The view's priority raised one level per {@code aging} it has waited since it fell due. */
+    private int agedPriority(ViewRuntime runtime, Instant now) {
+        Duration waited = Duration.between(runtime.queued.dueAt(), now);
+        long levels = waited.isNegative() ? 0 : waited.toMillis() / Math.max(1, aging.toMillis());
+        return (int) Math.min(Priority.CRITICAL.ordinal(), runtime.settings.priority().ordinal() + levels);
+    }
+
+    private void start(Ticket ticket) {
+        executor.execute(ticket.job()).subscribe().with(
+                run -> finished(ticket, run),
+                failure -> {
+                    // The executor turns every failure into an outcome; reaching this is a bug, but the
+                    // slot must still be given back or the dispatcher would stall.
+                    Log.errorf(failure, "%s ended unexpectedly", ticket.job().logPrefix());
+                    finished(ticket, null);
+                });
+    }
+
+    private void finished(Ticket ticket, CompletedRun run) {
+        ViewId view = ticket.job().view();
+        List<ViewId> downstream = new ArrayList<>();
+        ViewSettings settings = ticket.job().settings();
+        synchronized (lock) {
+            running--;
+            ViewRuntime runtime = views.get(view);
+            if (runtime != null && runtime.running == ticket) {
+                runtime.running = null;
+                if (run != null) {
+                    apply(runtime, run);
+                    if (run.outcome() instanceof RefreshOutcome.Refreshed) {
+                        downstream.addAll(graph.downstreamOf(view));
+                    }
+                }
+                if (runtime.followUp != null) {
+                    runtime.queued = runtime.followUp;
+                    runtime.followUp = null;
+                }
+            }
+        }
+        if (run != null) {
+            record(settings, run);
+            ticket.result().complete(run);
+        } else {
+            ticket.result().completeExceptionally(new IllegalStateException("run ended without an outcome"));
+        }
+        for (ViewId reader : downstream) {
+            request(reader, Trigger.DEPENDENCY).subscribe().with(
+                    ignored -> { },
+                    failure -> Log.warnf("could not queue %s after its upstream %s was refreshed: %s", reader, view, failure.getMessage()));
+        }
+        dispatch();
+    }
+
+    private void apply(ViewRuntime runtime, CompletedRun run) {
+        RunRecord record = run.record();
+        ViewState state = runtime.state;
+        switch (run.outcome()) {
+            case RefreshOutcome.Refreshed refreshed -> {
+                runtime.state = new ViewState(state.view(), record.finishedAt(), record.finishedAt(), 0, state.paused());
+                runtime.lastRun = record;
+                if (runtime.catalogView != null && !runtime.catalogView.populated()) {
+                    CatalogView was = runtime.catalogView;
+                    runtime.catalogView = new CatalogView(was.id(), was.oid(), true, was.hasUsableUniqueIndex(),
+                            was.upstreamViews(), was.baseRelations());
+                }
+            }
+            case RefreshOutcome.Skipped skipped -> {
+                // A skip is not an attempt: it neither counts as a failure nor resets one.
+            }
+            case RefreshOutcome.Failed failed -> {
+                runtime.state = new ViewState(state.view(), state.lastSuccessAt(), record.finishedAt(),
+                        state.consecutiveFailures() + 1, state.paused());
+                runtime.lastRun = record;
+                runtime.retryJitter = ThreadLocalRandom.current().nextDouble(0.8, 1.2);
+            }
+        }
+    }
+
+    private void record(ViewSettings settings, CompletedRun run) {
+        RunRecord record = run.record();
+        if (record.startedAt() != null && record.mode() != null) {
+            metrics.refreshFinished(settings.view().toString(), settings.priority(), record.mode(), record.outcome(),
+                    Duration.between(record.startedAt(), record.finishedAt()));
+        }
+        if (run.outcome() instanceof RefreshOutcome.Refreshed && !settings.invalidation().isEmpty()) {
+            invalidator.invalidate(settings.view(), settings.invalidation())
+                    .call(keys -> store.recordKeysInvalidated(record.id(), keys))
+                    .subscribe().with(
+                            keys -> Log.debugf("%s invalidated %d cache key(s)", run.job().logPrefix(), keys),
+                            failure -> Log.warnf("%s cache invalidation failed: %s", run.job().logPrefix(), failure.getMessage()));
+        }
+    }
+
+    private ViewStatus status(ViewRuntime runtime, Instant now) {
+        return new ViewStatus(runtime.settings, runtime.catalogView, runtime.state, runtime.lastRun, runtime.status(),
+                runtime.nextDue(now), runtime.queued == null ? null : runtime.queued.runId(),
+                runtime.running == null ? null : runtime.running.runId(), now);
+    }
+}
