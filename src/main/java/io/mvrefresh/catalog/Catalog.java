@@ -1,11 +1,11 @@
 package io.mvrefresh.catalog;
 
 import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.ViewSettingsResolver;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,23 +23,24 @@ public class Catalog {
     private final Clock clock;
     private final List<String> schemas;
     private final ViewFilter filter;
+    private final Set<ViewId> configured;
     private volatile CatalogSnapshot current = CatalogSnapshot.EMPTY;
     private volatile boolean scannedOnce;
 
-    public Catalog(CatalogReader reader, Clock clock, MvRefreshConfig config) {
+    public Catalog(CatalogReader reader, Clock clock, MvRefreshConfig config, ViewSettingsResolver settings) {
         this.reader = reader;
         this.clock = clock;
+        this.configured = Set.copyOf(settings.configuredViews().keySet());
         this.schemas = List.copyOf(config.discovery().schemas());
         this.filter = new ViewFilter(config.discovery().include(), config.discovery().exclude().orElse(List.of()));
     }
 
-    /** Scans the catalog again; {@code configured} views are kept whatever the globs say. */
-    public Uni<CatalogSnapshot> rescan(Collection<ViewId> configured) {
-        Set<ViewId> named = Set.copyOf(configured);
-        return reader.read(schemas, named).map(found -> {
+    /** Scans the catalog again; configured views are kept whatever the globs say. */
+    public Uni<CatalogSnapshot> rescan() {
+        return reader.read(schemas, configured).map(found -> {
             Map<ViewId, CatalogView> kept = new HashMap<>();
             found.forEach((id, view) -> {
-                if (named.contains(id) || (schemas.contains(id.schema()) && filter.accepts(id))) {
+                if (configured.contains(id) || (schemas.contains(id.schema()) && filter.accepts(id))) {
                     kept.put(id, view);
                 }
             });

@@ -97,7 +97,7 @@ public class Lifecycle {
         Uni<Void> demoReady = config.demo().enabled() ? demo.prepare() : Uni.createFrom().voidItem();
         return demoReady
                 .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool) : Uni.createFrom().voidItem())
-                .flatMap(ignored -> catalog.rescan(resolver.configuredViews().keySet()))
+                .flatMap(ignored -> catalog.rescan())
                 .invoke(dispatcher::applyCatalog)
                 .flatMap(ignored -> dispatcher.loadHistory());
     }
@@ -109,7 +109,7 @@ public class Lifecycle {
         started = true;
         Log.info("mvrefresh: started, dispatching");
         every(config.scheduler().pollInterval(), () -> dispatcher.tick());
-        every(config.discovery().rescanInterval(), () -> catalog.rescan(resolver.configuredViews().keySet())
+        every(config.discovery().rescanInterval(), () -> catalog.rescan()
                 .invoke(dispatcher::applyCatalog).replaceWithVoid());
         every(PRUNE_EVERY, () -> store.pruneRunsBefore(clock.instant().minus(config.history().retention()))
                 .invoke(pruned -> {

@@ -1,0 +1,155 @@
+package io.mvrefresh.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.Postgres;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@TestProfile(CatalogTest.Profile.class)
+class CatalogTest {
+
+    public static class Profile extends DatabaseProfile {
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(
+                    // Nothing refreshes here: the catalog is observed exactly as the fixtures left it.
+                    "mvrefresh.defaults.enabled", "false",
+                    "mvrefresh.discovery.exclude", "mv_expression_*",
+                    "mvrefresh.views.\"reporting.mv_brand_count\".priority", "low",
+                    "mvrefresh.views.\"public.mv_not_created_yet\".priority", "high");
+        }
+
+        @Override
+        protected List<String> fixtures() {
+            return List.of("index_variants");
+        }
+    }
+
+    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+
+    @Inject
+    CatalogReader reader;
+
+    @Inject
+    Catalog catalog;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @BeforeAll
+    static void leaveAnInvalidIndex() {
+        try {
+            POSTGRES.execute("CREATE UNIQUE INDEX CONCURRENTLY mv_invalid_key_idx ON mv_invalid_key (brand)");
+        } catch (IllegalStateException expected) {
+            // Duplicate brands make it fail, which leaves the index behind with indisvalid = false.
+        }
+        assertThat(POSTGRES.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'mv_invalid_key_idx'::regclass"))
+                .isEqualTo(false);
+    }
+
+    private Map<ViewId, CatalogView> readAll() {
+        return reader.read(List.of("public", "reporting"), Set.of()).await().atMost(Duration.ofSeconds(10));
+    }
+
+    private static ViewId view(String name) {
+        return new ViewId("public", name);
+    }
+
+    @Test
+    void shouldReportConcurrentEligibilityForTheStarSchemaViews() {
+        Map<ViewId, CatalogView> views = readAll();
+
+        assertThat(views.get(view("mv_brand_daily_metrics")).concurrentlyEligible()).isTrue();
+        assertThat(views.get(view("mv_brand_rankings")).concurrentlyEligible()).isTrue();
+        assertThat(views.get(view("mv_brand_latest_summary")).concurrentlyEligible()).isTrue();
+
+        CatalogView summary = views.get(view("mv_metric_summary"));
+        assertThat(summary.populated()).isTrue();
+        assertThat(summary.hasUsableUniqueIndex()).isFalse();
+        assertThat(summary.concurrentlyIneligibleReason()).contains("no usable unique index");
+
+        CatalogView weekly = views.get(view("mv_sentiment_weekly"));
+        assertThat(weekly.populated()).isFalse();
+        assertThat(weekly.hasUsableUniqueIndex()).isTrue();
+        assertThat(weekly.concurrentlyEligible()).isFalse();
+        assertThat(weekly.concurrentlyIneligibleReason()).contains("not populated");
+    }
+
+    @Test
+    void shouldApplyPostgresRulesForUsableUniqueIndexes() {
+        Map<ViewId, CatalogView> views = readAll();
+
+        assertThat(views.get(view("mv_expression_key")).hasUsableUniqueIndex()).as("expression column").isFalse();
+        assertThat(views.get(view("mv_partial_key")).hasUsableUniqueIndex()).as("predicate").isFalse();
+        assertThat(views.get(view("mv_non_unique_key")).hasUsableUniqueIndex()).as("not unique").isFalse();
+        assertThat(views.get(view("mv_invalid_key")).hasUsableUniqueIndex()).as("invalid index").isFalse();
+        assertThat(views.get(view("mv_include_key")).hasUsableUniqueIndex()).as("INCLUDE columns").isTrue();
+        assertThat(views.get(view("mv_one_usable_key")).hasUsableUniqueIndex()).as("one usable among others").isTrue();
+    }
+
+    @Test
+    void shouldAgreeWithPostgresAboutWhichViewsAcceptConcurrently() {
+        // The catalog's verdict must be PostgreSQL's own: try CONCURRENTLY on every view.
+        readAll().forEach((id, catalogView) -> {
+            boolean accepted;
+            try {
+                POSTGRES.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + id.quoted());
+                accepted = true;
+            } catch (IllegalStateException refused) {
+                accepted = false;
+            }
+            assertThat(accepted).as("CONCURRENTLY accepted for %s", id).isEqualTo(catalogView.concurrentlyEligible());
+        });
+    }
+
+    @Test
+    void shouldFindUpstreamViewsDirectlyAndThroughPlainViews() {
+        Map<ViewId, CatalogView> views = readAll();
+
+        assertThat(views.get(view("mv_brand_daily_metrics")).upstreamViews()).isEmpty();
+        assertThat(views.get(view("mv_brand_daily_metrics")).baseRelations())
+                .containsExactlyInAnyOrder(view("metric_facts"), view("brand_metrics"), view("brand_sentiment"));
+        assertThat(views.get(view("mv_brand_rankings")).upstreamViews()).containsExactly(view("mv_brand_daily_metrics"));
+        assertThat(views.get(view("mv_brand_latest_summary")).upstreamViews())
+                .as("read through the plain view v_brand_latest_day")
+                .containsExactly(view("mv_brand_daily_metrics"));
+        assertThat(views.get(view("mv_metric_summary")).upstreamViews()).isEmpty();
+    }
+
+    @Test
+    void shouldMergeDiscoveredAndConfiguredViews() {
+        CatalogSnapshot snapshot = catalog.snapshot();
+
+        assertThat(snapshot.views()).containsKey(new ViewId("reporting", "mv_brand_count"))
+                .as("configured views are found outside the discovery schemas")
+                .containsKey(view("mv_brand_daily_metrics"))
+                .doesNotContainKey(view("mv_expression_key"));
+        assertThat(dispatcher.status(new ViewId("public", "mv_not_created_yet")))
+                .hasValueSatisfying(status -> assertThat(status.status()).isEqualTo("missing"));
+        assertThat(dispatcher.status(new ViewId("reporting", "mv_brand_count")))
+                .hasValueSatisfying(status -> assertThat(status.settings().priority().label()).isEqualTo("low"));
+    }
+
+    @Test
+    void shouldPickUpViewsCreatedAfterStartOnRescan() {
+        POSTGRES.execute("CREATE MATERIALIZED VIEW mv_created_later AS SELECT 1 AS one");
+
+        catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
+
+        assertThat(dispatcher.status(view("mv_created_later"))).isPresent();
+        POSTGRES.execute("DROP MATERIALIZED VIEW mv_created_later");
+        catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
+        assertThat(dispatcher.status(view("mv_created_later"))).isEmpty();
+    }
+}

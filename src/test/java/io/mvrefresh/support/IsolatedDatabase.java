@@ -1,0 +1,58 @@
+package io.mvrefresh.support;
+
+import io.mvrefresh.demo.DemoDatabase;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Gives one test class a database of its own: created fresh (dropped first if an earlier run
+ * left it), loaded with the demo star schema plus the fixtures the class names, and dropped when
+ * the class is done. Args: {@code database}, optional {@code fixtures} (comma-separated names
+ * under {@code src/test/resources/fixtures}).
+ */
+public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
+
+    private String database;
+    private String[] fixtures = new String[0];
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        database = initArgs.get("database");
+        String names = initArgs.getOrDefault("fixtures", "");
+        fixtures = names.isBlank() ? new String[0] : names.split(",");
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Postgres.recreateDatabase(database);
+        Postgres postgres = new Postgres(database);
+        postgres.execute(DemoDatabase.readStarSchema());
+        Arrays.stream(fixtures).map(String::trim).forEach(fixture -> postgres.execute(fixture(fixture)));
+        return Map.of(
+                "quarkus.datasource.reactive.url", postgres.reactiveUrl(),
+                "quarkus.datasource.username", Postgres.USER,
+                "quarkus.datasource.password", Postgres.PASSWORD);
+    }
+
+    @Override
+    public void stop() {
+        Postgres.dropDatabase(database);
+    }
+
+    private static String fixture(String name) {
+        String path = "fixtures/" + name + ".sql";
+        try (InputStream in = IsolatedDatabase.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no test fixture " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
