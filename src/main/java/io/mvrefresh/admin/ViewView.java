@@ -34,7 +34,7 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 settings.priority().label(),
                 settings.mode().label(),
                 modeInEffect(settings.mode(), catalog),
-                settings.schedule() instanceof Schedule.Every every ? every.interval().toString() : null,
+                settings.schedule() instanceof Schedule.Every every ? every.describe() : null,
                 settings.schedule() instanceof Schedule.CronSchedule cron ? cron.expression() : null,
                 settings.enabled(),
                 settings.configured(),

@@ -34,7 +34,7 @@ public sealed interface Schedule {
 
         @Override
         public String describe() {
-            return interval.toString();
+            return DurationText.of(interval);
         }
 
         @Override

@@ -126,7 +126,7 @@ public final class ViewSettingsResolver {
     private static Schedule schedule(List<String> problems, String prefix, Optional<Duration> interval,
             Optional<String> cron, Schedule inherited) {
         if (cron.isPresent() && interval.isPresent()) {
-            problems.add(prefix + "interval=" + interval.get() + " and " + prefix + "cron=" + cron.get()
+            problems.add(prefix + "interval=" + DurationText.of(interval.get()) + " and " + prefix + "cron=" + cron.get()
                     + ": set either interval or cron, not both");
             return inherited;
         }
@@ -141,7 +141,7 @@ public final class ViewSettingsResolver {
         }
         if (interval.isPresent()) {
             if (interval.get().isZero() || interval.get().isNegative()) {
-                problems.add(prefix + "interval=" + interval.get() + ": must be positive");
+                problems.add(prefix + "interval=" + DurationText.of(interval.get()) + ": must be positive");
                 return inherited;
             }
             return new Schedule.Every(interval.get());
@@ -166,13 +166,13 @@ public final class ViewSettingsResolver {
 
     private static void requirePositive(List<String> problems, String key, Duration value) {
         if (value.isZero() || value.isNegative()) {
-            problems.add(key + "=" + value + ": must be positive");
+            problems.add(key + "=" + DurationText.of(value) + ": must be positive");
         }
     }
 
     private static void requireNotNegative(List<String> problems, String key, Duration value) {
         if (value.isNegative()) {
-            problems.add(key + "=" + value + ": must not be negative");
+            problems.add(key + "=" + DurationText.of(value) + ": must not be negative");
         }
     }
 

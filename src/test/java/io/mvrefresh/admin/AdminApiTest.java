@@ -1,0 +1,136 @@
+package io.mvrefresh.admin;
+
+import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
+
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.Postgres;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@TestProfile(AdminApiTest.Profile.class)
+class AdminApiTest {
+
+    public static class Profile extends DatabaseProfile {
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(
+                    "mvrefresh.defaults.interval", "1h",
+                    "mvrefresh.views.\"public.mv_brand_daily_metrics\".priority", "critical",
+                    "mvrefresh.views.\"public.mv_metric_summary\".enabled", "false",
+                    "mvrefresh.views.\"public.mv_not_created_yet\".interval", "5m");
+        }
+    }
+
+    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @BeforeEach
+    void startupRefreshesAreDone() {
+        awaitStartupRefreshes(dispatcher);
+    }
+
+    private static RequestSpecification authorized() {
+        return given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN);
+    }
+
+    @Test
+    void shouldListEveryViewWithItsSettingsAndState() {
+        authorized().when().get("/admin/views")
+                .then().statusCode(200)
+                .body("name", hasItems("public.mv_brand_daily_metrics", "public.mv_metric_summary", "public.mv_not_created_yet"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.priority", equalTo("critical"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.modeInEffect", equalTo("concurrent"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.status", equalTo("idle"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.lastSuccessAt", notNullValue())
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.stalenessSeconds", notNullValue())
+                .body("find { it.name == 'public.mv_brand_rankings' }.upstream", hasItems("public.mv_brand_daily_metrics"))
+                .body("find { it.name == 'public.mv_metric_summary' }.enabled", equalTo(false))
+                .body("find { it.name == 'public.mv_not_created_yet' }.status", equalTo("missing"));
+    }
+
+    @Test
+    void shouldShowOneView() {
+        authorized().when().get("/admin/views/public.mv_brand_rankings")
+                .then().statusCode(200)
+                .body("name", equalTo("public.mv_brand_rankings"))
+                .body("interval", equalTo("1h"))
+                .body("lastRun.outcome", equalTo("success"));
+    }
+
+    @Test
+    void shouldForceARefreshAndAnswerWithTheRunId() {
+        int runId = authorized().when().post("/admin/views/public.mv_brand_rankings/refresh")
+                .then().statusCode(202)
+                .body("view", equalTo("public.mv_brand_rankings"))
+                .extract().path("runId");
+
+        org.awaitility.Awaitility.await().until(() ->
+                POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ? AND outcome = 'success'", (long) runId) == 1);
+        assertThat(POSTGRES.value("SELECT trigger FROM mvrefresh.refresh_run WHERE id = ?", (long) runId)).isEqualTo("admin");
+    }
+
+    @Test
+    void shouldWaitForTheRunWhenAsked() {
+        authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_daily_metrics/refresh")
+                .then().statusCode(200)
+                .body("outcome", equalTo("success"))
+                .body("mode", equalTo("concurrent"))
+                .body("runId", notNullValue());
+    }
+
+    @Test
+    void shouldRejectRequestsWithoutTheToken() {
+        given().when().get("/admin/views").then().statusCode(401)
+                .header("WWW-Authenticate", containsString("Bearer"))
+                .body("error", containsString("bearer token"));
+        given().header("Authorization", "Bearer wrong").when().post("/admin/views/public.mv_brand_rankings/refresh")
+                .then().statusCode(401).body("error", equalTo("invalid bearer token"));
+        given().header("Authorization", "Basic dGVzdC10b2tlbg==").when().get("/admin/views").then().statusCode(401);
+    }
+
+    @Test
+    void shouldAnswer404ForUnknownViews() {
+        authorized().when().get("/admin/views/public.no_such_view").then().statusCode(404)
+                .body("error", containsString("unknown view 'public.no_such_view'"));
+        authorized().when().post("/admin/views/no_schema/refresh").then().statusCode(404);
+        authorized().when().post("/admin/views/public.mv_not_created_yet/refresh").then().statusCode(404)
+                .body("error", containsString("does not exist in PostgreSQL"));
+    }
+
+    @Test
+    void shouldNeverRunSqlCarriedInAViewName() {
+        long runsBefore = POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run");
+
+        authorized().when().post("/admin/views/{view}/refresh", "x\"; DROP TABLE metric_facts; --").then().statusCode(404);
+        authorized().when().post("/admin/views/{view}/refresh", "public.mv_brand_rankings\"; DROP TABLE metric_facts; --")
+                .then().statusCode(404);
+
+        assertThat(POSTGRES.count("SELECT count(*) FROM pg_tables WHERE tablename = 'metric_facts'")).isEqualTo(1);
+        assertThat(POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run")).isEqualTo(runsBefore);
+    }
+
+    @Test
+    void shouldRejectABadWaitOrADisabledView() {
+        authorized().queryParam("wait", "soon").when().post("/admin/views/public.mv_brand_rankings/refresh")
+                .then().statusCode(400).body("error", containsString("wait=soon is not a duration"));
+        authorized().queryParam("wait", "1h").when().post("/admin/views/public.mv_brand_rankings/refresh")
+                .then().statusCode(400).body("error", containsString("at most 10m"));
+        authorized().when().post("/admin/views/public.mv_metric_summary/refresh")
+                .then().statusCode(409).body("error", containsString("disabled"));
+    }
+}

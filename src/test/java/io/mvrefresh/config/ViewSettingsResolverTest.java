@@ -1,0 +1,106 @@
+package io.mvrefresh.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mvrefresh.catalog.ViewId;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The same mapping and validation startup runs, on plain properties. */
+class ViewSettingsResolverTest {
+
+    private static MvRefreshConfig load(Map<String, String> properties) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(MvRefreshConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 500))
+                .withDefaultValue("HOSTNAME", "test")
+                .build();
+        return config.getConfigMapping(MvRefreshConfig.class);
+    }
+
+    private static ViewSettingsResolver resolve(Map<String, String> properties) {
+        return ViewSettingsResolver.validate(load(properties));
+    }
+
+    @Test
+    void shouldMergeViewOverridesOverDefaults() {
+        ViewSettingsResolver resolver = resolve(Map.of(
+                "mvrefresh.defaults.interval", "5m",
+                "mvrefresh.defaults.priority", "low",
+                "mvrefresh.views.\"public.mv_daily\".priority", "critical",
+                "mvrefresh.views.\"public.mv_daily\".lock-timeout", "2s",
+                "mvrefresh.views.\"public.mv_daily\".invalidate.patterns", "cache:daily:*,cache:totals:*",
+                "mvrefresh.views.\"public.mv_weekly\".cron", "0 3 * * 1"));
+
+        ViewSettings daily = resolver.settingsFor(new ViewId("public", "mv_daily"));
+        assertThat(daily.priority()).isEqualTo(Priority.CRITICAL);
+        assertThat(daily.schedule()).isEqualTo(new Schedule.Every(Duration.ofMinutes(5)));
+        assertThat(daily.lockTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(daily.timeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(daily.invalidation().patterns()).containsExactly("cache:daily:*", "cache:totals:*");
+        assertThat(daily.configured()).isTrue();
+        assertThat(resolver.settingsFor(new ViewId("public", "mv_weekly")).schedule().describe()).isEqualTo("0 3 * * 1");
+
+        ViewSettings discovered = resolver.settingsFor(new ViewId("public", "mv_other"));
+        assertThat(discovered.priority()).isEqualTo(Priority.LOW);
+        assertThat(discovered.configured()).isFalse();
+        assertThat(discovered.mode()).isEqualTo(RefreshMode.AUTO);
+    }
+
+    @Test
+    void shouldDefaultToFifteenMinutesMediumAuto() {
+        ViewSettings settings = resolve(Map.of()).settingsFor(new ViewId("public", "mv"));
+        assertThat(settings.schedule()).isEqualTo(new Schedule.Every(Duration.ofMinutes(15)));
+        assertThat(settings.priority()).isEqualTo(Priority.MEDIUM);
+        assertThat(settings.mode()).isEqualTo(RefreshMode.AUTO);
+        assertThat(settings.timeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(settings.lockTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.skipUnchanged()).isTrue();
+        assertThat(settings.enabled()).isTrue();
+    }
+
+    @Test
+    void shouldNameEveryBadKeyAndValueInOneMessage() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.concurrency", "-1",
+                "mvrefresh.defaults.priority", "urgent",
+                "mvrefresh.views.\"public.mv_daily\".mode", "fast",
+                "mvrefresh.views.\"public.mv_daily\".interval", "5m",
+                "mvrefresh.views.\"public.mv_daily\".cron", "*/5 * * * *",
+                "mvrefresh.views.\"public.mv_weekly\".cron", "every monday",
+                "mvrefresh.views.\"mv_no_schema\".priority", "high")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.concurrency=-1: must be at least 1")
+                .hasMessageContaining("mvrefresh.defaults.priority=urgent: use one of critical, high, medium, low")
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".mode=fast: use one of auto, concurrent, blocking")
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval=5m and mvrefresh.views.\"public.mv_daily\".cron=*/5 * * * *: set either interval or cron, not both")
+                .hasMessageContaining("mvrefresh.views.\"public.mv_weekly\".cron=every monday: not a five-field cron expression")
+                .hasMessageContaining("mvrefresh.views.\"mv_no_schema\": a view is named schema.name");
+    }
+
+    @Test
+    void shouldRejectAnUnparsableDurationNamingKeyAndValue() {
+        assertThatThrownBy(() -> load(Map.of("mvrefresh.views.\"public.mv_daily\".interval", "fortnightly")))
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval")
+                .hasMessageContaining("fortnightly");
+    }
+
+    @Test
+    void shouldRejectUnknownKeysUnderThePrefix() {
+        assertThatThrownBy(() -> load(Map.of("mvrefresh.concurency", "4")))
+                .hasMessageContaining("mvrefresh.concurency");
+    }
+
+    @Test
+    void shouldRejectNonPositiveDurations() {
+        assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"public.mv\".timeout", "0s")))
+                .hasMessageContaining("mvrefresh.views.\"public.mv\".timeout=0s: must be positive");
+    }
+}
