@@ -17,18 +17,23 @@ import java.util.List;
  * @param modeInEffect what the next refresh would run: {@code concurrent} or {@code blocking}, or
  *     null when it cannot run (missing, or {@code concurrent} mode on an ineligible view)
  * @param concurrentlyIneligibleReason why CONCURRENTLY is not possible, or null
- * @param stalenessSeconds seconds since the last successful refresh, null when never refreshed
+ * @param notSkippableBecause why skip-unchanged never applies to this view (its result can change
+ *     without a write); empty when it can
+ * @param lastVerifiedAt when the view was last known to match its base tables (a refresh, or a
+ *     check that found nothing changed)
+ * @param stalenessSeconds seconds since {@code lastVerifiedAt}, null when never refreshed
  */
 @RegisterForReflection
 public record ViewView(String name, String priority, String mode, String modeInEffect, String interval, String cron,
         boolean enabled, boolean configured, String status, Boolean populated, String concurrentlyIneligibleReason,
-        List<String> upstream, Instant lastSuccessAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
+        List<String> upstream, boolean skipUnchanged, List<String> notSkippableBecause, Instant lastSuccessAt,
+        Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
         Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId) {
 
     static ViewView of(ViewStatus status) {
         ViewSettings settings = status.settings();
         CatalogView catalog = status.catalogView();
-        Instant lastSuccess = status.state().lastSuccessAt();
+        Instant freshAsOf = status.state().freshAsOf();
         return new ViewView(
                 settings.view().toString(),
                 settings.priority().label(),
@@ -42,12 +47,15 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 catalog == null ? null : catalog.populated(),
                 catalog == null || catalog.concurrentlyEligible() ? null : catalog.concurrentlyIneligibleReason(),
                 catalog == null ? List.of() : catalog.upstreamViews().stream().map(Object::toString).sorted().toList(),
-                lastSuccess,
+                settings.skipUnchanged(),
+                catalog == null ? List.of() : catalog.changeDetectionBlockers(),
+                status.state().lastSuccessAt(),
+                status.state().lastVerifiedAt(),
                 status.state().lastAttemptAt(),
                 status.state().consecutiveFailures(),
                 status.lastRun() == null ? null : RunView.of(status.lastRun()),
                 status.nextDue(),
-                lastSuccess == null ? null : Math.max(0, Duration.between(lastSuccess, status.observedAt()).toSeconds()),
+                freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, status.observedAt()).toSeconds()),
                 status.queuedRunId(),
                 status.runningRunId());
     }

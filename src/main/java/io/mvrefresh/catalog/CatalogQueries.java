@@ -38,32 +38,73 @@ final class CatalogQueries {
             """;
 
     /**
-     * What each materialized view ($1, oids) reads: its _RETURN rule's pg_depend rows, followed
-     * through plain views so a view reading another through a plain view still depends on it.
-     * UNION (not UNION ALL) stops the recursion on repeated pairs.
+     * What each materialized view ($1, oids) reads and what could change its result without a
+     * write. Walks pg_depend from the view's _RETURN rule through plain views (their rules) and
+     * through SQL functions whose bodies PostgreSQL tracks (BEGIN ATOMIC), and returns one row
+     * per finding:
+     * <ul>
+     *   <li>{@code relation}: a table, partitioned table, foreign table or materialized view read;
+     *   <li>{@code function}: a volatile function, a time function (now() and friends), or a
+     *       user function whose body PostgreSQL does not track. Built-in functions are pinned and
+     *       leave no pg_depend row, so they are read from the query trees' funcid fields;
+     *   <li>{@code time}: a CURRENT_DATE-like keyword, which is no function call at all.
+     * </ul>
      */
     static final String READS = """
-            WITH RECURSIVE reads(root, rel) AS (
-                SELECT r.ev_class, d.refobjid
+            WITH RECURSIVE node(root, classid, objid) AS (
+                SELECT r.ev_class, 'pg_rewrite'::regclass::oid, r.oid
                 FROM pg_rewrite r
-                JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-                                AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
-                WHERE r.ev_class::bigint = ANY($1) AND r.rulename = '_RETURN' AND d.refobjid <> r.ev_class
+                WHERE r.ev_class::bigint = ANY($1) AND r.rulename = '_RETURN'
               UNION
-                SELECT reads.root, d.refobjid
-                FROM reads
-                JOIN pg_class v ON v.oid = reads.rel AND v.relkind = 'v'
-                JOIN pg_rewrite r ON r.ev_class = v.oid AND r.rulename = '_RETURN'
-                JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-                                AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
-                WHERE d.refobjid <> v.oid
+                SELECT n.root, next.classid, next.objid
+                FROM node n
+                JOIN pg_depend d ON d.classid = n.classid AND d.objid = n.objid AND d.deptype = 'n'
+                CROSS JOIN LATERAL (
+                    SELECT 'pg_rewrite'::regclass::oid, vr.oid
+                    FROM pg_class v JOIN pg_rewrite vr ON vr.ev_class = v.oid AND vr.rulename = '_RETURN'
+                    WHERE d.refclassid = 'pg_class'::regclass AND v.oid = d.refobjid AND v.relkind = 'v'
+                  UNION ALL
+                    SELECT 'pg_proc'::regclass::oid, p.oid
+                    FROM pg_proc p
+                    WHERE d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid AND p.prosqlbody IS NOT NULL
+                ) AS next (classid, objid)
+            ),
+            texts AS (
+                SELECT n.root,
+                       coalesce(r.ev_action::text, p.prosqlbody::text) AS tree,
+                       CASE WHEN r.oid IS NOT NULL THEN pg_get_viewdef(r.ev_class) ELSE pg_get_function_sqlbody(p.oid) END AS definition
+                FROM node n
+                LEFT JOIN pg_rewrite r ON n.classid = 'pg_rewrite'::regclass AND r.oid = n.objid
+                LEFT JOIN pg_proc p ON n.classid = 'pg_proc'::regclass AND p.oid = n.objid
+            ),
+            called AS (
+                SELECT DISTINCT t.root, m[2]::oid AS fn
+                FROM texts t, regexp_matches(t.tree, ':(funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') AS m
             )
-            SELECT reads.root::bigint AS root_oid, n.nspname::text AS schema_name, c.relname::text AS rel_name,
-                   c.relkind::text AS relkind
-            FROM reads
-            JOIN pg_class c ON c.oid = reads.rel
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('m', 'r', 'p', 'f')
+            SELECT c.root::bigint AS root_oid, 'relation' AS kind, ns.nspname::text AS schema_name, rel.relname::text AS name,
+                   rel.relkind::text AS detail, rel.oid::bigint AS rel_oid
+            FROM node c
+            JOIN pg_depend d ON d.classid = c.classid AND d.objid = c.objid AND d.deptype = 'n' AND d.refclassid = 'pg_class'::regclass
+            JOIN pg_class rel ON rel.oid = d.refobjid AND rel.relkind IN ('m', 'r', 'p', 'f') AND rel.oid <> c.root
+            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+            UNION
+            SELECT called.root::bigint, 'function', NULL, p.oid::regprocedure::text,
+                   CASE WHEN p.provolatile = 'v' THEN 'volatile'
+                        WHEN p.pronamespace = 'pg_catalog'::regnamespace THEN 'time'
+                        ELSE 'untracked' END,
+                   NULL
+            FROM called JOIN pg_proc p ON p.oid = called.fn
+            WHERE p.provolatile = 'v'
+               OR (p.pronamespace = 'pg_catalog'::regnamespace
+                   AND (p.proname IN ('now', 'statement_timestamp', 'transaction_timestamp', 'clock_timestamp', 'timeofday')
+                        OR (p.proname = 'age' AND p.pronargs = 1)))
+               OR (p.pronamespace <> 'pg_catalog'::regnamespace AND p.prosqlbody IS NULL)
+            UNION
+            SELECT t.root::bigint, 'time', NULL,
+                   (regexp_match(t.definition, '\\m(CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\\M'))[1],
+                   'keyword', NULL
+            FROM texts t
+            WHERE t.definition ~ '\\m(CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\\M'
             """;
 
     /** One view's current refresh eligibility, read inside the refresh transaction ($1 schema, $2 name). */

@@ -7,6 +7,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,24 +60,46 @@ public class CatalogReader {
                     }
                     Row row = rows.iterator().next();
                     return Optional.of(new CatalogView(view, row.getLong("oid"), row.getBoolean("populated"),
-                            row.getBoolean("has_usable_unique_index"), Set.of(), Set.of()));
+                            row.getBoolean("has_usable_unique_index"), Set.of(), Set.of(), Set.of(), List.of()));
                 });
     }
 
     private static Map<ViewId, CatalogView> assemble(Map<Long, Row> byOid, RowSet<Row> reads) {
         Map<Long, Set<ViewId>> upstream = new HashMap<>();
         Map<Long, Set<ViewId>> base = new HashMap<>();
+        Map<Long, Set<Long>> readOids = new HashMap<>();
+        Map<Long, List<String>> blockers = new HashMap<>();
         for (Row read : reads) {
             long root = read.getLong("root_oid");
-            ViewId relation = new ViewId(read.getString("schema_name"), read.getString("rel_name"));
-            boolean isView = "m".equals(read.getString("relkind"));
-            (isView ? upstream : base).computeIfAbsent(root, k -> new HashSet<>()).add(relation);
+            String name = read.getString("name");
+            String detail = read.getString("detail");
+            switch (read.getString("kind")) {
+                case "relation" -> {
+                    ViewId relation = new ViewId(read.getString("schema_name"), name);
+                    ("m".equals(detail) ? upstream : base).computeIfAbsent(root, k -> new HashSet<>()).add(relation);
+                    readOids.computeIfAbsent(root, k -> new HashSet<>()).add(read.getLong("rel_oid"));
+                    if ("f".equals(detail)) {
+                        blockers.computeIfAbsent(root, k -> new ArrayList<>())
+                                .add("reads foreign table " + relation + ", whose changes PostgreSQL does not count");
+                    }
+                }
+                case "function" -> blockers.computeIfAbsent(root, k -> new ArrayList<>()).add(switch (detail) {
+                    case "volatile" -> "calls " + name + ", a volatile function";
+                    case "time" -> "calls " + name + ", whose result changes with time";
+                    default -> "calls " + name + ", whose body PostgreSQL does not track (only BEGIN ATOMIC SQL functions are)";
+                });
+                default -> blockers.computeIfAbsent(root, k -> new ArrayList<>())
+                        .add("uses " + name + ", whose value changes with time");
+            }
         }
         Map<ViewId, CatalogView> views = new HashMap<>();
         byOid.forEach((oid, row) -> {
             ViewId id = new ViewId(row.getString("schema_name"), row.getString("view_name"));
+            List<String> reasons = new ArrayList<>(blockers.getOrDefault(oid, List.of()));
+            reasons.sort(null);
             views.put(id, new CatalogView(id, oid, row.getBoolean("populated"), row.getBoolean("has_usable_unique_index"),
-                    upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of())));
+                    upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of()),
+                    readOids.getOrDefault(oid, Set.of()), reasons));
         });
         return views;
     }

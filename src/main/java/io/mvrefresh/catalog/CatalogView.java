@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -9,14 +10,22 @@ import java.util.Set;
  * @param hasUsableUniqueIndex whether PostgreSQL would accept {@code REFRESH ... CONCURRENTLY}
  *     for it (see {@link CatalogQueries#USABLE_UNIQUE_INDEX})
  * @param upstreamViews materialized views it reads, directly or through plain views
- * @param baseRelations tables and foreign tables it reads, directly or through plain views
+ * @param baseRelations tables and foreign tables it reads, directly, through plain views or
+ *     through SQL functions with tracked bodies
+ * @param readOids the oids of everything in {@code upstreamViews} and {@code baseRelations}: what
+ *     change detection fingerprints
+ * @param changeDetectionBlockers why the view's result can change without a write to what it
+ *     reads (time functions, volatile or untracked functions, foreign tables); empty when
+ *     {@code skip-unchanged} can apply
  */
 public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex,
-        Set<ViewId> upstreamViews, Set<ViewId> baseRelations) {
+        Set<ViewId> upstreamViews, Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers) {
 
     public CatalogView {
         upstreamViews = Set.copyOf(upstreamViews);
         baseRelations = Set.copyOf(baseRelations);
+        readOids = Set.copyOf(readOids);
+        changeDetectionBlockers = List.copyOf(changeDetectionBlockers);
     }
 
     /** Whether {@code REFRESH ... CONCURRENTLY} would be accepted right now. */
@@ -33,5 +42,15 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
             return "the view has no usable unique index (unique, valid, immediate, btree, no predicate, no expression columns)";
         }
         return "";
+    }
+
+    /** Whether an unchanged fingerprint proves the view's contents would not change. */
+    public boolean changeDetectable() {
+        return changeDetectionBlockers.isEmpty();
+    }
+
+    /** The same view, now populated (after its first successful refresh). */
+    public CatalogView populatedNow() {
+        return new CatalogView(id, oid, true, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids, changeDetectionBlockers);
     }
 }

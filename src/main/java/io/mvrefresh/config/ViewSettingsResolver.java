@@ -67,6 +67,10 @@ public final class ViewSettingsResolver {
             configured.put(view.get(), resolve(problems, viewPrefix, view.get(), overrides, defaults));
         });
 
+        dependsOnCycle(configured).ifPresent(cycle -> problems.add("depends-on forms a cycle: "
+                + String.join(" -> ", cycle.stream().map(ViewId::toString).toList())
+                + "; a view cannot (indirectly) depend on itself, remove one of these depends-on entries"));
+
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
@@ -121,6 +125,43 @@ public final class ViewSettingsResolver {
                 overrides.skipUnchanged().orElse(defaults.skipUnchanged()), dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
                 overrides.enabled().orElse(defaults.enabled()), true);
+    }
+
+    /** The first cycle through depends-on, as a path that ends where it starts. */
+    private static Optional<List<ViewId>> dependsOnCycle(Map<ViewId, ViewSettings> views) {
+        Map<ViewId, Set<ViewId>> edges = new TreeMap<>();
+        views.forEach((view, settings) -> edges.put(view, settings.dependsOn()));
+        Set<ViewId> finished = new java.util.HashSet<>();
+        for (ViewId start : edges.keySet()) {
+            Optional<List<ViewId>> cycle = cycleFrom(start, edges, new ArrayList<>(), finished);
+            if (cycle.isPresent()) {
+                return cycle;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<List<ViewId>> cycleFrom(ViewId view, Map<ViewId, Set<ViewId>> edges, List<ViewId> path,
+            Set<ViewId> finished) {
+        int seenAt = path.indexOf(view);
+        if (seenAt >= 0) {
+            List<ViewId> cycle = new ArrayList<>(path.subList(seenAt, path.size()));
+            cycle.add(view);
+            return Optional.of(cycle);
+        }
+        if (finished.contains(view)) {
+            return Optional.empty();
+        }
+        path.add(view);
+        for (ViewId upstream : new java.util.TreeSet<>(edges.getOrDefault(view, Set.of()))) {
+            Optional<List<ViewId>> cycle = cycleFrom(upstream, edges, path, finished);
+            if (cycle.isPresent()) {
+                return cycle;
+            }
+        }
+        path.removeLast();
+        finished.add(view);
+        return Optional.empty();
     }
 
     private static Schedule schedule(List<String> problems, String prefix, Optional<Duration> interval,

@@ -29,6 +29,6 @@ final class FailureClassifier {
             return new RefreshOutcome.Failed(Outcome.FAILED, attempted, message);
         }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return new RefreshOutcome.Failed(Outcome.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message);
+        return new RefreshOutcome.Failed(Outcome.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message, true);
     }
 }

@@ -9,6 +9,8 @@ import io.mvrefresh.state.AppliedMode;
 import io.mvrefresh.state.Outcome;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
+import io.mvrefresh.state.StoredFreshness;
+import io.mvrefresh.state.Trigger;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -53,6 +55,9 @@ public class RefreshExecutor {
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt);
+                    if (outcome instanceof RefreshOutcome.AlreadyFresh) {
+                        return Uni.createFrom().item(run);
+                    }
                     return state.recordUnsuccessful(run.record())
                             .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome: %s",
                                     job.logPrefix(), outcome.outcome().label(), e.getMessage()))
@@ -80,12 +85,48 @@ public class RefreshExecutor {
                             Outcome.FAILED, null, "materialized view " + job.view() + " does not exist")));
                     AppliedMode mode = chooseMode(job.settings().mode(), view);
                     attempted.set(mode);
-                    return tx.query(refreshStatement(view, mode)).execute().replaceWith(mode);
+                    return state.storedFreshness(tx, job.view())
+                            .flatMap(stored -> fingerprintIfDetectable(tx, job, view)
+                                    .invoke(fingerprint -> checkStillDue(job, view, stored, fingerprint, startedAt)))
+                            .flatMap(fingerprint -> tx.query(refreshStatement(view, mode)).execute()
+                                    .replaceWith(new Refreshing(mode, fingerprint)));
                 })
-                .flatMap(mode -> {
-                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(mode), startedAt);
-                    return state.recordSuccess(tx, run.record()).replaceWith(run);
+                .flatMap(refreshing -> {
+                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt);
+                    return state.recordSuccess(tx, run.record(), refreshing.fingerprint()).replaceWith(run);
                 });
+    }
+
+    private record Refreshing(AppliedMode mode, String fingerprint) {
+    }
+
+    /** The base tables' fingerprint, or null for a view whose result can change without a write. */
+    private static Uni<String> fingerprintIfDetectable(SqlConnection tx, RefreshJob job, CatalogView current) {
+        CatalogView scanned = job.scanned();
+        // A view re-created since the scan may read other tables than the scan found.
+        if (scanned == null || !scanned.changeDetectable() || scanned.oid() != current.oid()) {
+            return Uni.createFrom().nullItem();
+        }
+        return BaseTableFingerprint.take(tx, scanned.readOids());
+    }
+
+    /**
+     * Aborts the run when there is nothing to do: another replica refreshed the view after this
+     * one decided it was due, or (with skip-unchanged) nothing it reads changed since its last
+     * refresh. A forced refresh always runs.
+     */
+    private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint,
+            Instant now) {
+        if (job.trigger() == Trigger.ADMIN) {
+            return;
+        }
+        boolean scheduled = job.trigger() == Trigger.SCHEDULE || job.trigger() == Trigger.STARTUP;
+        if (scheduled && stored.freshAsOf() != null && job.settings().schedule().nextDue(stored.freshAsOf(), now).isAfter(now)) {
+            throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
+        }
+        if (job.settings().skipUnchanged() && fingerprint != null && current.populated() && fingerprint.equals(stored.fingerprint())) {
+            throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.UNCHANGED));
+        }
     }
 
     /** What a view's configured mode means for it right now. */
@@ -128,7 +169,8 @@ public class RefreshExecutor {
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> Log.debugf("%s refreshed %s in %d ms", job.logPrefix(),
                     refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis);
-            case RefreshOutcome.Skipped skipped -> Log.infof("%s skipped: %s", job.logPrefix(), skipped.reason().label());
+            case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
+            case RefreshOutcome.AlreadyFresh fresh -> Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
             case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),
                     failed.outcome().label(), millis, failed.error());
         }

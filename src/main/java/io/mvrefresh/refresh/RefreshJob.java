@@ -1,12 +1,18 @@
 package io.mvrefresh.refresh;
 
+import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.catalog.ViewId;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.state.Trigger;
 import java.time.Instant;
 
-/** One refresh to run: the view's settings at the time it was queued, and why it was queued. */
-public record RefreshJob(long runId, ViewSettings settings, Trigger trigger, Instant queuedAt) {
+/**
+ * One refresh to run: the view's settings and catalog entry at the time it was queued, and why.
+ *
+ * @param scanned the view as the last catalog scan saw it (its dependencies and whether its
+ *     changes can be detected), or null when not known
+ */
+public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Trigger trigger, Instant queuedAt) {
 
     public ViewId view() {
         return settings.view();

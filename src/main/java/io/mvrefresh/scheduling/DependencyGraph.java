@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import io.quarkus.logging.Log;
 
 /**
  * Which views read which: the catalog's dependencies (through plain views) plus each view's
@@ -34,18 +35,31 @@ final class DependencyGraph {
         }
     }
 
+    /**
+     * The catalog's dependencies (acyclic: PostgreSQL cannot create a view reading itself) plus
+     * {@code depends-on}. Startup already rejected cycles among depends-on alone; a depends-on
+     * entry that closes a cycle through the catalog's edges is left out and reported, because a
+     * cycle would make every refresh trigger its own upstream again, forever.
+     */
     static DependencyGraph of(Collection<CatalogView> views, Function<ViewId, ViewSettings> settings) {
         Map<ViewId, Set<ViewId>> upstream = new HashMap<>();
-        Map<ViewId, Set<ViewId>> downstream = new HashMap<>();
         for (CatalogView view : views) {
             Set<ViewId> reads = new HashSet<>(view.upstreamViews());
-            reads.addAll(settings.apply(view.id()).dependsOn());
             reads.remove(view.id());
             upstream.put(view.id(), reads);
-            for (ViewId read : reads) {
-                downstream.computeIfAbsent(read, k -> new HashSet<>()).add(view.id());
+        }
+        for (CatalogView view : views.stream().sorted(java.util.Comparator.comparing(CatalogView::id)).toList()) {
+            for (ViewId extra : new java.util.TreeSet<>(settings.apply(view.id()).dependsOn())) {
+                if (extra.equals(view.id()) || closure(extra, upstream::get).contains(view.id())) {
+                    Log.errorf("mvrefresh.views.\"%s\".depends-on=%s is ignored: %s already reads %s, so it would form a cycle",
+                            view.id(), extra, extra, view.id());
+                    continue;
+                }
+                upstream.computeIfAbsent(view.id(), k -> new HashSet<>()).add(extra);
             }
         }
+        Map<ViewId, Set<ViewId>> downstream = new HashMap<>();
+        upstream.forEach((reader, reads) -> reads.forEach(read -> downstream.computeIfAbsent(read, k -> new HashSet<>()).add(reader)));
         return new DependencyGraph(upstream, downstream);
     }
 

@@ -50,6 +50,8 @@ public class Dispatcher {
     private final int concurrency;
     private final Duration aging;
 
+    private static final Duration LOCKED_RETRY = Duration.ofSeconds(15);
+
     private final Object lock = new Object();
     private final Map<ViewId, ViewRuntime> views = new HashMap<>();
     private DependencyGraph graph = DependencyGraph.EMPTY;
@@ -224,15 +226,9 @@ public class Dispatcher {
         boolean dbIsNewer = inMemory.lastAttemptAt() == null
                 || (fromDb.lastAttemptAt() != null && !fromDb.lastAttemptAt().isBefore(inMemory.lastAttemptAt()));
         ViewState base = dbIsNewer ? fromDb : inMemory;
-        Instant lastSuccess = latest(inMemory.lastSuccessAt(), fromDb.lastSuccessAt());
-        return new ViewState(base.view(), lastSuccess, base.lastAttemptAt(), base.consecutiveFailures(), fromDb.paused());
-    }
-
-    private static Instant latest(Instant a, Instant b) {
-        if (a == null) {
-            return b;
-        }
-        return b == null || a.isAfter(b) ? a : b;
+        return new ViewState(base.view(), ViewState.later(inMemory.lastSuccessAt(), fromDb.lastSuccessAt()),
+                ViewState.later(inMemory.lastVerifiedAt(), fromDb.lastVerifiedAt()), base.lastAttemptAt(),
+                base.consecutiveFailures(), fromDb.paused());
     }
 
     private Uni<Void> queueDue() {
@@ -260,7 +256,8 @@ public class Dispatcher {
                     ViewRuntime runtime = views.get(due.get(i));
                     // Checked again: the view may have been queued or refreshed while the ids were allocated.
                     if (runtime != null && isDue(runtime, now)) {
-                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, trigger, now), runtime.nextDue(now));
+                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, runtime.catalogView, trigger, now),
+                                runtime.nextDue(now));
                     }
                 }
             }
@@ -282,12 +279,12 @@ public class Dispatcher {
         }
         if (runtime.running == null) {
             if (runtime.queued == null) {
-                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, trigger, now), now);
+                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, trigger, now), now);
             }
             return runtime.queued;
         }
         if (runtime.followUp == null) {
-            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, trigger, now), now);
+            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, trigger, now), now);
         }
         return runtime.followUp;
     }
@@ -297,7 +294,9 @@ public class Dispatcher {
         List<Ticket> toStart = new ArrayList<>();
         Instant now = clock.instant();
         synchronized (lock) {
-            if (stopped) {
+            // Without PostgreSQL every start would fail the same way; the next tick that reaches
+            // it turns dispatching back on.
+            if (stopped || !databaseReachable) {
                 return;
             }
             while (running < concurrency) {
@@ -391,19 +390,37 @@ public class Dispatcher {
         ViewState state = runtime.state;
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> {
-                runtime.state = new ViewState(state.view(), record.finishedAt(), record.finishedAt(), 0, state.paused());
+                runtime.state = new ViewState(state.view(), record.finishedAt(), record.finishedAt(), record.finishedAt(), 0,
+                        state.paused());
                 runtime.lastRun = record;
+                runtime.deferredUntil = null;
                 if (runtime.catalogView != null && !runtime.catalogView.populated()) {
-                    CatalogView was = runtime.catalogView;
-                    runtime.catalogView = new CatalogView(was.id(), was.oid(), true, was.hasUsableUniqueIndex(),
-                            was.upstreamViews(), was.baseRelations());
+                    runtime.catalogView = runtime.catalogView.populatedNow();
                 }
             }
+            // A skip is not an attempt: it neither counts as a failure nor resets one.
             case RefreshOutcome.Skipped skipped -> {
-                // A skip is not an attempt: it neither counts as a failure nor resets one.
+                switch (skipped.reason()) {
+                    case UNCHANGED -> runtime.state = new ViewState(state.view(), state.lastSuccessAt(), record.finishedAt(),
+                            state.lastAttemptAt(), state.consecutiveFailures(), state.paused());
+                    case LOCKED_ELSEWHERE -> {
+                        // The holder will store its result; look again once it has probably finished.
+                        Duration period = runtime.settings.schedule().period(record.finishedAt());
+                        runtime.deferredUntil = record.finishedAt().plus(period.compareTo(LOCKED_RETRY) < 0 ? period : LOCKED_RETRY);
+                    }
+                    case PAUSED -> {
+                    }
+                }
+            }
+            case RefreshOutcome.AlreadyFresh fresh -> {
+                // The next tick reads the other replica's result from view_state.
             }
             case RefreshOutcome.Failed failed -> {
-                runtime.state = new ViewState(state.view(), state.lastSuccessAt(), record.finishedAt(),
+                if (failed.connectionLost()) {
+                    databaseReachable = false;
+                    Log.warnf("dispatcher: lost PostgreSQL (%s); dispatching paused until it is back", failed.error());
+                }
+                runtime.state = new ViewState(state.view(), state.lastSuccessAt(), state.lastVerifiedAt(), record.finishedAt(),
                         state.consecutiveFailures() + 1, state.paused());
                 runtime.lastRun = record;
                 runtime.retryJitter = ThreadLocalRandom.current().nextDouble(0.8, 1.2);

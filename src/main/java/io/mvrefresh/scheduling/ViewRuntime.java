@@ -24,6 +24,8 @@ final class ViewRuntime {
     Ticket followUp;
     /** Whether "configured but missing" was logged, so it is logged once per disappearance. */
     boolean missingReported;
+    /** Not before this instant: another replica held the view's lock when it was last tried. */
+    Instant deferredUntil;
     /** Spreads retries of views that failed together; drawn anew at each failure. */
     double retryJitter = 1.0;
 
@@ -44,9 +46,8 @@ final class ViewRuntime {
         if (!settings.enabled() || state.paused() || missing()) {
             return null;
         }
-        Instant due = settings.schedule().nextDue(state.lastSuccessAt(), now);
-        Instant retryAt = retryAt(now);
-        return retryAt != null && retryAt.isAfter(due) ? retryAt : due;
+        Instant due = settings.schedule().nextDue(state.freshAsOf(), now);
+        return ViewState.later(ViewState.later(due, retryAt(now)), deferredUntil);
     }
 
     /**

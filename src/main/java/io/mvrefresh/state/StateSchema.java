@@ -42,6 +42,11 @@ public final class StateSchema {
             consecutive_failures integer NOT NULL DEFAULT 0,
             paused               boolean NOT NULL DEFAULT false
         )""",
+        // last_verified_at: the view was known to match its base tables then (a refresh, or a
+        // check that found nothing changed). fingerprint: the base tables' write counters and
+        // filenodes when the view was last refreshed.
+        "ALTER TABLE mvrefresh.view_state ADD COLUMN IF NOT EXISTS last_verified_at timestamptz",
+        "ALTER TABLE mvrefresh.view_state ADD COLUMN IF NOT EXISTS fingerprint text",
     };
 
     private StateSchema() {

@@ -32,12 +32,23 @@ public class StateStore {
 
     // GREATEST keeps the newest timestamp when two replicas or a late write race each other.
     private static final String RECORD_SUCCESS = """
-            INSERT INTO mvrefresh.view_state AS s (view, last_success_at, last_attempt_at, consecutive_failures)
-            VALUES ($1, $2, $2, 0)
+            INSERT INTO mvrefresh.view_state AS s
+                (view, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, fingerprint)
+            VALUES ($1, $2, $2, $2, 0, $3)
             ON CONFLICT (view) DO UPDATE
                SET last_success_at = GREATEST(s.last_success_at, EXCLUDED.last_success_at),
+                   last_verified_at = GREATEST(s.last_verified_at, EXCLUDED.last_verified_at),
                    last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
-                   consecutive_failures = 0
+                   consecutive_failures = 0,
+                   fingerprint = EXCLUDED.fingerprint
+            """;
+
+    private static final String RECORD_VERIFIED = """
+            UPDATE mvrefresh.view_state SET last_verified_at = GREATEST(last_verified_at, $2) WHERE view = $1
+            """;
+
+    private static final String STORED_FRESHNESS = """
+            SELECT fingerprint, last_success_at, last_verified_at FROM mvrefresh.view_state WHERE view = $1
             """;
 
     private static final String RECORD_FAILURE = """
@@ -51,8 +62,10 @@ public class StateStore {
     private static final String RECORD_KEYS_INVALIDATED =
             "UPDATE mvrefresh.refresh_run SET keys_invalidated = $2 WHERE id = $1";
 
-    private static final String VIEW_STATES =
-            "SELECT view, last_success_at, last_attempt_at, consecutive_failures, paused FROM mvrefresh.view_state";
+    private static final String VIEW_STATES = """
+            SELECT view, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, paused
+            FROM mvrefresh.view_state
+            """;
 
     private static final String RUN_COLUMNS = """
             id, view, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error, skip_reason, keys_invalidated
@@ -85,21 +98,42 @@ public class StateStore {
 
     /**
      * Records a successful run on {@code transaction}, the refresh's own transaction, so the
-     * stored last success commits exactly when the refreshed contents do.
+     * stored last success and fingerprint commit exactly when the refreshed contents do.
+     *
+     * @param fingerprint the base tables' state taken just before the REFRESH, or null when the
+     *     view's changes cannot be detected
      */
-    public Uni<Void> recordSuccess(SqlClient transaction, RunRecord run) {
+    public Uni<Void> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint) {
         return insertRun(transaction, run)
                 .flatMap(ignored -> transaction.preparedQuery(RECORD_SUCCESS)
-                        .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt()))))
+                        .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt()), fingerprint)))
                 .replaceWithVoid();
     }
 
-    /** Records a run that did not succeed (failed, timed out, cancelled or skipped) in its own transaction. */
+    /** What a refresh transaction needs to know about the view's last refresh, read on {@code transaction}. */
+    public Uni<StoredFreshness> storedFreshness(SqlClient transaction, ViewId view) {
+        return transaction.preparedQuery(STORED_FRESHNESS).execute(Tuple.of(view.toString())).map(rows -> {
+            if (rows.size() == 0) {
+                return StoredFreshness.NEVER;
+            }
+            Row row = rows.iterator().next();
+            return new StoredFreshness(row.getString("fingerprint"), instant(row, "last_success_at"), instant(row, "last_verified_at"));
+        });
+    }
+
+    /**
+     * Records a run that did not succeed (failed, timed out, cancelled or skipped) in its own
+     * transaction. A skip because nothing changed also marks the view verified as of its end.
+     */
     public Uni<Void> recordUnsuccessful(RunRecord run) {
         return pool.withTransaction(conn -> {
             Uni<Void> inserted = insertRun(conn, run);
             if (run.outcome() == Outcome.SKIPPED) {
-                return inserted;
+                if (!"unchanged".equals(run.skipReason())) {
+                    return inserted;
+                }
+                return inserted.flatMap(ignored -> conn.preparedQuery(RECORD_VERIFIED)
+                        .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt())))).replaceWithVoid();
             }
             return inserted.flatMap(ignored -> conn.preparedQuery(RECORD_FAILURE)
                     .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt())))).replaceWithVoid();
@@ -117,7 +151,7 @@ public class StateStore {
             Map<ViewId, ViewState> states = new HashMap<>();
             for (Row row : rows) {
                 Optional<ViewId> view = ViewId.parse(row.getString("view"));
-                view.ifPresent(id -> states.put(id, new ViewState(id, instant(row, "last_success_at"),
+                view.ifPresent(id -> states.put(id, new ViewState(id, instant(row, "last_success_at"), instant(row, "last_verified_at"),
                         instant(row, "last_attempt_at"), row.getInteger("consecutive_failures"), row.getBoolean("paused"))));
             }
             return states;
