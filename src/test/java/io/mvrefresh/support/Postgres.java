@@ -61,7 +61,7 @@ public final class Postgres {
             List<Object> values = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    values.add(rows.getObject(1));
+                    values.add(valueAt(rows, 1));
                 }
             }
             return values;
@@ -82,7 +82,7 @@ public final class Postgres {
                 while (rows.next()) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     for (int c = 1; c <= columns; c++) {
-                        row.put(rows.getMetaData().getColumnLabel(c), rows.getObject(c));
+                        row.put(rows.getMetaData().getColumnLabel(c), valueAt(rows, c));
                     }
                     result.add(row);
                 }
@@ -110,6 +110,12 @@ public final class Postgres {
 
     public long count(String sql, Object... params) {
         return ((Number) value(sql, params)).longValue();
+    }
+
+    /** Timestamps as OffsetDateTime, which compares exactly, rather than java.sql.Timestamp. */
+    private static Object valueAt(ResultSet rows, int column) throws SQLException {
+        Object value = rows.getObject(column);
+        return value instanceof java.sql.Timestamp ? rows.getObject(column, java.time.OffsetDateTime.class) : value;
     }
 
     /** Drops and creates {@code name} on the maintenance database. */
