@@ -40,6 +40,8 @@ public final class Postgres {
         Properties credentials = new Properties();
         credentials.setProperty("user", USER);
         credentials.setProperty("password", PASSWORD);
+        // Scripts go to the server whole: the driver's own statement splitting breaks BEGIN ATOMIC bodies.
+        credentials.setProperty("preferQueryMode", "simple");
         return new Driver().connect("jdbc:postgresql://" + HOST + ":" + PORT + "/" + database, credentials);
     }
 

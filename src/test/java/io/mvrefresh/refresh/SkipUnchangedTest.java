@@ -1,0 +1,154 @@
+package io.mvrefresh.refresh;
+
+import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.MutableClock;
+import io.mvrefresh.support.Postgres;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@TestProfile(SkipUnchangedTest.Profile.class)
+class SkipUnchangedTest {
+
+    public static class Profile extends DatabaseProfile {
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(
+                    "mvrefresh.discovery.include", "mv_reading*,mv_event_counts,mv_tracked_function,mv_untracked_function",
+                    "mvrefresh.defaults.interval", "1h",
+                    // Plain refreshes give the view a new filenode: proof of whether REFRESH ran.
+                    "mvrefresh.defaults.mode", "blocking");
+        }
+
+        @Override
+        protected List<String> fixtures() {
+            return List.of("change_detection");
+        }
+    }
+
+    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Inject
+    MutableClock clock;
+
+    @BeforeEach
+    void startupRefreshesAreDone() {
+        awaitStartupRefreshes(dispatcher);
+    }
+
+    /** Lets an hour pass, ticks, and answers how the view's next scheduled run ended. */
+    private String nextScheduledOutcome(String view) {
+        int before = POSTGRES.runsOf(view).size();
+        clock.advance(Duration.ofMinutes(61));
+        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES.runsOf(view).size() > before && idle(view));
+        Map<String, Object> run = POSTGRES.runsOf(view).getLast();
+        return run.get("outcome") + (run.get("skip_reason") == null ? "" : ":" + run.get("skip_reason"));
+    }
+
+    private boolean idle(String view) {
+        var status = dispatcher.status(ViewId.parse(view).orElseThrow()).orElseThrow();
+        return status.queuedRunId() == null && status.runningRunId() == null;
+    }
+
+    private static Object filenode(String view) {
+        return POSTGRES.value("SELECT pg_relation_filenode(?::regclass)", view);
+    }
+
+    /** Writes become visible in pg_stat only once the writer's statistics are flushed. */
+    private static void awaitStatisticsShowWritesTo(String table, long writesBefore) {
+        await().atMost(Duration.ofSeconds(15)).until(() -> writes(table) > writesBefore);
+    }
+
+    private static long writes(String table) {
+        return POSTGRES.count("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_all_tables"
+                + " WHERE relid IN (SELECT relid FROM pg_partition_tree(?::regclass) UNION SELECT ?::regclass)", table, table);
+    }
+
+    @Test
+    void shouldSkipWithoutRefreshingWhenNothingChangedAndRefreshAfterAnInsertOrTruncate() {
+        String view = "public.mv_reading_totals";
+        Object filenode = filenode(view);
+
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+        assertThat(filenode(view)).as("no REFRESH executed").isEqualTo(filenode);
+
+        long writes = writes("readings");
+        POSTGRES.execute("INSERT INTO readings VALUES (1000, current_date, 5)");
+        awaitStatisticsShowWritesTo("readings", writes);
+        assertThat(nextScheduledOutcome(view)).isEqualTo("success");
+        assertThat(filenode(view)).isNotEqualTo(filenode);
+
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+
+        // TRUNCATE moves no counter, only the table's filenode.
+        filenode = filenode(view);
+        POSTGRES.execute("TRUNCATE readings");
+        assertThat(nextScheduledOutcome(view)).isEqualTo("success");
+        assertThat(POSTGRES.count("SELECT count(*) FROM mv_reading_totals")).isZero();
+        assertThat(filenode(view)).isNotEqualTo(filenode);
+    }
+
+    @Test
+    void shouldTreatCountersThatWentDownAsChanged() {
+        String view = "public.mv_tracked_function";
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+
+        POSTGRES.execute("SELECT pg_stat_reset_single_table_counters('readings'::regclass)");
+
+        assertThat(nextScheduledOutcome(view)).as("reads readings through a BEGIN ATOMIC function").isEqualTo("success");
+    }
+
+    @Test
+    void shouldSeeWritesToAnyPartition() {
+        String view = "public.mv_event_counts";
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+
+        long writes = writes("events");
+        POSTGRES.execute("UPDATE events SET id = id + 1000 WHERE bucket = 75");
+        awaitStatisticsShowWritesTo("events", writes);
+
+        assertThat(nextScheduledOutcome(view)).isEqualTo("success");
+    }
+
+    @Test
+    void shouldNeverSkipViewsWhoseResultChangesWithoutAWrite() {
+        for (String view : List.of("public.mv_readings_today", "public.mv_readings_recent", "public.mv_readings_sampled",
+                "public.mv_untracked_function")) {
+            assertThat(nextScheduledOutcome(view)).as(view).isEqualTo("success");
+        }
+    }
+
+    @Test
+    void shouldSayWhyAViewIsNotSkippable() {
+        given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN).when().get("/admin/views")
+                .then().statusCode(200)
+                .body("find { it.name == 'public.mv_readings_today' }.notSkippableBecause", contains("uses CURRENT_DATE, whose value changes with time"))
+                .body("find { it.name == 'public.mv_readings_recent' }.notSkippableBecause", hasItem(startsWith("calls now()")))
+                .body("find { it.name == 'public.mv_readings_sampled' }.notSkippableBecause", hasItem(startsWith("calls random(), a volatile function")))
+                .body("find { it.name == 'public.mv_untracked_function' }.notSkippableBecause",
+                        hasItem(startsWith("calls reading_count_untracked(), whose body PostgreSQL does not track")))
+                .body("find { it.name == 'public.mv_tracked_function' }.notSkippableBecause", empty())
+                .body("find { it.name == 'public.mv_reading_totals' }.notSkippableBecause", empty());
+    }
+}
