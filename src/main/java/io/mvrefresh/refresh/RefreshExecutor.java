@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public class RefreshExecutor {
 
     private static final String SET_LOCAL = "SELECT set_config($1, $2, true)";
+    private static final int RECORD_ATTEMPTS = 4;
+    private static final Duration RECORD_RETRY_FIRST = Duration.ofMillis(100);
+    private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(1);
 
     private final Pool pool;
     private final CatalogReader catalog;
@@ -58,9 +61,12 @@ public class RefreshExecutor {
                     if (outcome instanceof RefreshOutcome.AlreadyFresh) {
                         return Uni.createFrom().item(run);
                     }
+                    // The connection that failed may not be the only broken one in the pool (a server
+                    // restart breaks them all), so a few tries get a fresh one.
                     return state.recordUnsuccessful(run.record())
-                            .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome: %s",
-                                    job.logPrefix(), outcome.outcome().label(), e.getMessage()))
+                            .onFailure().retry().withBackOff(RECORD_RETRY_FIRST, RECORD_RETRY_MAX).atMost(RECORD_ATTEMPTS - 1)
+                            .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome after %d attempts: %s",
+                                    job.logPrefix(), outcome.outcome().label(), RECORD_ATTEMPTS, e.getMessage()))
                             .onFailure().recoverWithNull()
                             .replaceWith(run);
                 })
@@ -87,7 +93,7 @@ public class RefreshExecutor {
                     attempted.set(mode);
                     return state.storedFreshness(tx, job.view())
                             .flatMap(stored -> fingerprintIfDetectable(tx, job, view)
-                                    .invoke(fingerprint -> checkStillDue(job, view, stored, fingerprint, startedAt)))
+                                    .invoke(fingerprint -> checkStillDue(job, view, stored, fingerprint)))
                             .flatMap(fingerprint -> tx.query(refreshStatement(view, mode)).execute()
                                     .replaceWith(new Refreshing(mode, fingerprint)));
                 })
@@ -115,13 +121,14 @@ public class RefreshExecutor {
      * one decided it was due, or (with skip-unchanged) nothing it reads changed since its last
      * refresh. A forced refresh always runs.
      */
-    private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint,
-            Instant now) {
+    private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint) {
         if (job.trigger() == Trigger.ADMIN) {
             return;
         }
         boolean scheduled = job.trigger() == Trigger.SCHEDULE || job.trigger() == Trigger.STARTUP;
-        if (scheduled && stored.freshAsOf() != null && job.settings().schedule().nextDue(stored.freshAsOf(), now).isAfter(now)) {
+        boolean refreshedSinceQueued = stored.freshAsOf() != null
+                && (job.knownFreshAsOf() == null || stored.freshAsOf().isAfter(job.knownFreshAsOf()));
+        if (scheduled && refreshedSinceQueued) {
             throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
         }
         if (job.settings().skipUnchanged() && fingerprint != null && current.populated() && fingerprint.equals(stored.fingerprint())) {

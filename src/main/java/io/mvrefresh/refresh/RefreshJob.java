@@ -11,8 +11,11 @@ import java.time.Instant;
  *
  * @param scanned the view as the last catalog scan saw it (its dependencies and whether its
  *     changes can be detected), or null when not known
+ * @param knownFreshAsOf when the view was last known fresh as the dispatcher saw it on queueing;
+ *     a newer value in PostgreSQL means another replica refreshed it since
  */
-public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Trigger trigger, Instant queuedAt) {
+public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Instant knownFreshAsOf, Trigger trigger,
+        Instant queuedAt) {
 
     public ViewId view() {
         return settings.view();

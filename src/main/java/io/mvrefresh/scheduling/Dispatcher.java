@@ -256,7 +256,7 @@ public class Dispatcher {
                     ViewRuntime runtime = views.get(due.get(i));
                     // Checked again: the view may have been queued or refreshed while the ids were allocated.
                     if (runtime != null && isDue(runtime, now)) {
-                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, runtime.catalogView, trigger, now),
+                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now),
                                 runtime.nextDue(now));
                     }
                 }
@@ -279,12 +279,12 @@ public class Dispatcher {
         }
         if (runtime.running == null) {
             if (runtime.queued == null) {
-                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, trigger, now), now);
+                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now), now);
             }
             return runtime.queued;
         }
         if (runtime.followUp == null) {
-            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, trigger, now), now);
+            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now), now);
         }
         return runtime.followUp;
     }

@@ -39,15 +39,17 @@ final class ViewRuntime {
     }
 
     /**
-     * When the schedule wants the view refreshed next, later while it is backing off after
-     * failures; null when it is never due (disabled, paused, missing).
+     * When the view should be refreshed next: at its backoff time while its refreshes are failing
+     * (a failed forced refresh is retried too), otherwise when its schedule says; never before a
+     * deferral. Null when it is never due (disabled, paused, missing).
      */
     Instant nextDue(Instant now) {
         if (!settings.enabled() || state.paused() || missing()) {
             return null;
         }
-        Instant due = settings.schedule().nextDue(state.freshAsOf(), now);
-        return ViewState.later(ViewState.later(due, retryAt(now)), deferredUntil);
+        Instant retryAt = retryAt(now);
+        Instant due = retryAt != null ? retryAt : settings.schedule().nextDue(state.freshAsOf(), now);
+        return ViewState.later(due, deferredUntil);
     }
 
     /**

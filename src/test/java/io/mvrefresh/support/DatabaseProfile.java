@@ -23,6 +23,11 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         return List.of();
     }
 
+    /** Whether the application reaches PostgreSQL through a {@link TcpProxy} the test can cut. */
+    protected boolean viaProxy() {
+        return false;
+    }
+
     /** The database this profile's application uses. */
     public String database() {
         return "mvrefresh_test_" + getClass().getName().replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT)
@@ -41,6 +46,6 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
         return List.of(new TestResourceEntry(IsolatedDatabase.class,
-                Map.of("database", database(), "fixtures", String.join(",", fixtures()))));
+                Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy()))));
     }
 }

@@ -17,14 +17,27 @@ import java.util.Map;
  */
 public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
 
+    /** The proxy of the running test class, when it asked for one ({@code proxy=true}). */
+    private static volatile TcpProxy proxy;
+
     private String database;
     private String[] fixtures = new String[0];
+    private boolean viaProxy;
 
     @Override
     public void init(Map<String, String> initArgs) {
         database = initArgs.get("database");
         String names = initArgs.getOrDefault("fixtures", "");
         fixtures = names.isBlank() ? new String[0] : names.split(",");
+        viaProxy = Boolean.parseBoolean(initArgs.getOrDefault("proxy", "false"));
+    }
+
+    /** The TCP proxy between the application and PostgreSQL, for classes that asked for one. */
+    public static TcpProxy proxy() {
+        if (proxy == null) {
+            throw new IllegalStateException("this test class did not ask for a proxy (DatabaseProfile.viaProxy)");
+        }
+        return proxy;
     }
 
     @Override
@@ -33,14 +46,27 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
         Postgres postgres = new Postgres(database);
         postgres.execute(DemoDatabase.readStarSchema());
         Arrays.stream(fixtures).map(String::trim).forEach(fixture -> postgres.execute(fixture(fixture)));
+        String url = postgres.reactiveUrl();
+        if (viaProxy) {
+            try {
+                proxy = new TcpProxy(Postgres.HOST, Integer.parseInt(Postgres.PORT));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            url = "postgresql://127.0.0.1:" + proxy.port() + "/" + database;
+        }
         return Map.of(
-                "quarkus.datasource.reactive.url", postgres.reactiveUrl(),
+                "quarkus.datasource.reactive.url", url,
                 "quarkus.datasource.username", Postgres.USER,
                 "quarkus.datasource.password", Postgres.PASSWORD);
     }
 
     @Override
     public void stop() {
+        if (proxy != null) {
+            proxy.close();
+            proxy = null;
+        }
         Postgres.dropDatabase(database);
     }
 

@@ -1,0 +1,84 @@
+package io.mvrefresh.scheduling;
+
+import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.Management;
+import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.RunIntervals;
+import io.mvrefresh.support.TcpProxy;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@TestProfile(DatabaseOutageTest.Profile.class)
+class DatabaseOutageTest {
+
+    public static class Profile extends DatabaseProfile {
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(
+                    "mvrefresh.discovery.include", "mv_metric_summary,mv_brand_daily_metrics",
+                    "mvrefresh.defaults.interval", "1s",
+                    "mvrefresh.defaults.skip-unchanged", "false");
+        }
+
+        @Override
+        protected boolean viaProxy() {
+            return true;
+        }
+    }
+
+    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+
+    @Inject
+    Dispatcher dispatcher;
+
+    private static List<Map<String, Object>> runs() {
+        return POSTGRES.rows("SELECT id, view, outcome, started_at, finished_at FROM mvrefresh.refresh_run ORDER BY id");
+    }
+
+    @Test
+    void shouldPauseWhilePostgresIsUnreachableStayLiveAndResumeOnItsOwn() throws Exception {
+        awaitStartupRefreshes(dispatcher);
+        TcpProxy proxy = IsolatedDatabase.proxy();
+
+        proxy.cut();
+        OffsetDateTime cutAt = OffsetDateTime.now();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !dispatcher.databaseReachable());
+        long recordedBeforeRestore = runs().size();
+        Thread.sleep(3000); // an outage that lasts a few seconds; nothing is polled meanwhile
+        given().when().get(Management.url("/q/health/live")).then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get(Management.url("/q/health/ready")).then().statusCode(200)
+                .body("checks.find { it.name == 'mvrefresh-ready' }.data.postgresql", equalTo("unreachable"));
+        assertThat(dispatcher.inFlight()).as("nothing starts while PostgreSQL is away").isZero();
+
+        proxy.restore();
+        OffsetDateTime restoredAt = OffsetDateTime.now();
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs().stream()
+                .anyMatch(run -> "success".equals(run.get("outcome")) && RunIntervals.started(run).isAfter(restoredAt)));
+
+        List<Map<String, Object>> runs = runs();
+        assertThat(runs.size()).isGreaterThan((int) recordedBeforeRestore);
+        assertThat(runs).filteredOn(run -> "success".equals(run.get("outcome")))
+                .as("no refresh succeeded while PostgreSQL was unreachable")
+                .noneMatch(run -> RunIntervals.started(run).isAfter(cutAt.plusSeconds(1)) && RunIntervals.finished(run).isBefore(restoredAt));
+        for (String view : List.of("public.mv_metric_summary", "public.mv_brand_daily_metrics")) {
+            List<Map<String, Object>> ofView = runs.stream().filter(run -> view.equals(run.get("view"))).toList();
+            for (int i = 1; i < ofView.size(); i++) {
+                assertThat(RunIntervals.overlap(ofView.get(i - 1), ofView.get(i))).as("runs of %s overlap", view).isFalse();
+            }
+        }
+    }
+}
