@@ -103,4 +103,39 @@ class ViewSettingsResolverTest {
         assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"public.mv\".timeout", "0s")))
                 .hasMessageContaining("mvrefresh.views.\"public.mv\".timeout=0s: must be positive");
     }
+
+    @Test
+    void shouldRejectADependsOnCycleNamingItsViews() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.views.\"public.mv_a\".depends-on", "public.mv_b",
+                "mvrefresh.views.\"public.mv_b\".depends-on", "public.mv_c",
+                "mvrefresh.views.\"public.mv_c\".depends-on", "public.mv_a",
+                "mvrefresh.views.\"public.mv_d\".depends-on", "public.mv_a")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("depends-on forms a cycle: public.mv_a -> public.mv_b -> public.mv_c -> public.mv_a");
+    }
+
+    @Test
+    void shouldAcceptDependsOnChainsWithoutCycles() {
+        ViewSettingsResolver resolver = resolve(Map.of(
+                "mvrefresh.views.\"public.mv_a\".depends-on", "public.mv_b,public.mv_c",
+                "mvrefresh.views.\"public.mv_b\".depends-on", "public.mv_c"));
+        assertThat(resolver.settingsFor(new ViewId("public", "mv_a")).dependsOn())
+                .containsExactlyInAnyOrder(new ViewId("public", "mv_b"), new ViewId("public", "mv_c"));
+    }
+
+    @Test
+    void shouldComputeCronDueTimesInUtcFromTheLastSuccess() {
+        Schedule schedule = resolve(Map.of("mvrefresh.views.\"public.mv\".cron", "30 3 * * *"))
+                .settingsFor(new ViewId("public", "mv")).schedule();
+        java.time.Instant lastSuccess = java.time.Instant.parse("2026-11-20T03:30:05Z");
+        java.time.Instant now = java.time.Instant.parse("2026-11-20T12:00:00Z");
+
+        assertThat(schedule.nextDue(lastSuccess, now)).isEqualTo(java.time.Instant.parse("2026-11-21T03:30:00Z"));
+        assertThat(schedule.nextDue(null, now)).as("never refreshed: due now").isEqualTo(now);
+        assertThat(schedule.period(now)).isEqualTo(Duration.ofDays(1));
+        // Down for three days: made up once, not once per missed fire time.
+        assertThat(schedule.nextDue(lastSuccess, java.time.Instant.parse("2026-11-23T12:00:00Z")))
+                .isEqualTo(java.time.Instant.parse("2026-11-21T03:30:00Z"));
+    }
 }

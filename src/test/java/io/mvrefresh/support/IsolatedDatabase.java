@@ -42,10 +42,7 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        Postgres.recreateDatabase(database);
-        Postgres postgres = new Postgres(database);
-        postgres.execute(DemoDatabase.readStarSchema());
-        Arrays.stream(fixtures).map(String::trim).forEach(fixture -> postgres.execute(fixture(fixture)));
+        Postgres postgres = create(database, Arrays.asList(fixtures));
         String url = postgres.reactiveUrl();
         if (viaProxy) {
             try {
@@ -68,6 +65,15 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
             proxy = null;
         }
         Postgres.dropDatabase(database);
+    }
+
+    /** A fresh database with the star schema and the named fixtures. */
+    public static Postgres create(String database, java.util.List<String> fixtures) {
+        Postgres.recreateDatabase(database);
+        Postgres postgres = new Postgres(database);
+        postgres.execute(DemoDatabase.readStarSchema());
+        fixtures.stream().map(String::trim).filter(name -> !name.isEmpty()).forEach(fixture -> postgres.execute(fixture(fixture)));
+        return postgres;
     }
 
     private static String fixture(String name) {
