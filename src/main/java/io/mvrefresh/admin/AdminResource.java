@@ -1,6 +1,7 @@
 package io.mvrefresh.admin;
 
 import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.Priority;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.Ticket;
 import io.mvrefresh.scheduling.ViewStatus;
@@ -74,6 +75,32 @@ public class AdminResource {
         }
         return dispatcher.request(view.settings().view(), Trigger.ADMIN)
                 .flatMap(ticket -> ticket.map(t -> answer(t, waitFor)).orElseGet(() -> Uni.createFrom().item(unknownView(name))));
+    }
+
+    /**
+     * Forces every enabled view that exists (optionally only those of one priority): {@code 202}
+     * with the run id of each.
+     */
+    @POST
+    @Path("/refresh")
+    public Uni<Response> refreshAll(@QueryParam("priority") String priority) {
+        Optional<Priority> only = Optional.empty();
+        if (priority != null && !priority.isBlank()) {
+            only = Priority.parse(priority);
+            if (only.isEmpty()) {
+                return Uni.createFrom().item(AdminAuthorization.error(Response.Status.BAD_REQUEST,
+                        "priority=" + priority + " is not a priority: use one of " + Priority.accepted()));
+            }
+        }
+        Optional<Priority> filter = only;
+        List<ViewStatus> targets = dispatcher.statuses().stream()
+                .filter(status -> status.settings().enabled() && status.catalogView() != null)
+                .filter(status -> filter.isEmpty() || status.settings().priority() == filter.get())
+                .toList();
+        return dispatcher.requestAll(targets.stream().map(status -> status.settings().view()).toList(), Trigger.ADMIN)
+                .map(tickets -> Response.accepted(tickets.stream()
+                        .map(ticket -> new RefreshAccepted(ticket.runId(), ticket.job().view().toString(), "queued"))
+                        .toList()).build());
     }
 
     private Uni<Response> answer(Ticket ticket, Optional<Duration> waitFor) {

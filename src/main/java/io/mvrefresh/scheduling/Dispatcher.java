@@ -31,6 +31,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import io.vertx.mutiny.core.Vertx;
 
 /**
  * Decides which views refresh when, and starts them: at most {@code mvrefresh.concurrency} at
@@ -49,6 +51,9 @@ public class Dispatcher {
     private final ViewSettingsResolver resolver;
     private final int concurrency;
     private final Duration aging;
+    private final Duration pollInterval;
+    private final Vertx vertx;
+    private final AtomicReference<Long> wakeUpTimer = new AtomicReference<>();
 
     private static final Duration LOCKED_RETRY = Duration.ofSeconds(15);
 
@@ -63,7 +68,9 @@ public class Dispatcher {
     private volatile boolean databaseReachable = true;
 
     public Dispatcher(RefreshExecutor executor, StateStore store, CacheInvalidator invalidator, RefreshMetrics metrics,
-            Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config) {
+            Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config, Vertx vertx) {
+        this.vertx = vertx;
+        this.pollInterval = config.scheduler().pollInterval();
         this.executor = executor;
         this.store = store;
         this.invalidator = invalidator;
@@ -138,7 +145,46 @@ public class Dispatcher {
                     databaseReachable = false;
                     return Uni.createFrom().voidItem();
                 })
-                .invoke(this::dispatch);
+                .invoke(() -> {
+                    dispatch();
+                    armWakeUp();
+                });
+    }
+
+    /**
+     * Sets a one-shot timer for the earliest instant an idle view falls due, when that is sooner
+     * than the next poll: a due view then starts within milliseconds, not up to a poll interval
+     * late. The poll still runs, for what only PostgreSQL knows (other replicas, pauses).
+     */
+    private void armWakeUp() {
+        Instant now = clock.instant();
+        Instant earliest = null;
+        synchronized (lock) {
+            if (stopped) {
+                return;
+            }
+            for (ViewRuntime runtime : views.values()) {
+                if (runtime.queued == null && runtime.running == null) {
+                    Instant due = runtime.nextDue(now);
+                    if (due != null && (earliest == null || due.isBefore(earliest))) {
+                        earliest = due;
+                    }
+                }
+            }
+        }
+        if (earliest == null) {
+            return;
+        }
+        long delayMillis = Math.max(1, Duration.between(now, earliest).toMillis() + 1);
+        if (delayMillis >= pollInterval.toMillis()) {
+            return;
+        }
+        long timer = vertx.setTimer(delayMillis, id -> tick().subscribe().with(ignored -> { },
+                failure -> Log.debugf("dispatcher: wake-up tick failed: %s", failure.getMessage())));
+        Long previous = wakeUpTimer.getAndSet(timer);
+        if (previous != null) {
+            vertx.cancelTimer(previous);
+        }
     }
 
     /**
@@ -163,6 +209,30 @@ public class Dispatcher {
             }
             dispatch();
             return Optional.ofNullable(ticket);
+        });
+    }
+
+    /**
+     * {@link #request} for many views at once, with one round trip for their run ids. Unknown
+     * views are left out of the answer.
+     */
+    public Uni<List<Ticket>> requestAll(List<ViewId> targets, Trigger trigger) {
+        if (targets.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return store.allocateRunIds(targets.size()).map(ids -> {
+            List<Ticket> tickets = new ArrayList<>();
+            Instant now = clock.instant();
+            synchronized (lock) {
+                for (int i = 0; i < targets.size(); i++) {
+                    Ticket ticket = requestLocked(targets.get(i), trigger, ids.get(i), now);
+                    if (ticket != null) {
+                        tickets.add(ticket);
+                    }
+                }
+            }
+            dispatch();
+            return tickets;
         });
     }
 
@@ -204,6 +274,10 @@ public class Dispatcher {
     public void stop() {
         synchronized (lock) {
             stopped = true;
+        }
+        Long timer = wakeUpTimer.getAndSet(null);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
         }
     }
 
@@ -377,6 +451,7 @@ public class Dispatcher {
         } else {
             ticket.result().completeExceptionally(new IllegalStateException("run ended without an outcome"));
         }
+        armWakeUp();
         for (ViewId reader : downstream) {
             request(reader, Trigger.DEPENDENCY).subscribe().with(
                     ignored -> { },

@@ -133,4 +133,18 @@ class AdminApiTest {
         authorized().when().post("/admin/views/public.mv_metric_summary/refresh")
                 .then().statusCode(409).body("error", containsString("disabled"));
     }
+
+    @Test
+    void shouldForceEveryEnabledViewOrOnlyOnePriority() {
+        authorized().queryParam("priority", "critical").when().post("/admin/refresh")
+                .then().statusCode(202)
+                .body("view", org.hamcrest.Matchers.contains("public.mv_brand_daily_metrics"));
+        authorized().when().post("/admin/refresh")
+                .then().statusCode(202)
+                .body("view", hasItems("public.mv_brand_daily_metrics", "public.mv_brand_rankings", "public.mv_sentiment_weekly"))
+                .body("view", org.hamcrest.Matchers.not(hasItems("public.mv_metric_summary")))
+                .body("view", org.hamcrest.Matchers.not(hasItems("public.mv_not_created_yet")));
+        authorized().queryParam("priority", "urgent").when().post("/admin/refresh")
+                .then().statusCode(400).body("error", containsString("priority=urgent is not a priority"));
+    }
 }
