@@ -15,11 +15,11 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -31,7 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class RefreshExecutor {
 
-    private static final String SET_LOCAL = "SELECT set_config($1, $2, true)";
     private static final int RECORD_ATTEMPTS = 4;
     private static final Duration RECORD_RETRY_FIRST = Duration.ofMillis(100);
     private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(1);
@@ -54,7 +53,8 @@ public class RefreshExecutor {
     public Uni<CompletedRun> execute(RefreshJob job) {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
-        return pool.withTransaction(tx -> refreshInTransaction(tx, job, startedAt, attempted))
+        return pool.withConnection(conn -> refreshInTransaction(conn, job, startedAt, attempted)
+                        .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull()))
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt);
@@ -73,47 +73,64 @@ public class RefreshExecutor {
                 .invoke(run -> log(job, run));
     }
 
-    private Uni<CompletedRun> refreshInTransaction(SqlConnection tx, RefreshJob job, Instant startedAt,
+    /**
+     * One transaction in three round trips: statements that do not depend on each other's
+     * answers are sent together and the connection pipelines them. The checks travel with the
+     * lock attempt and are simply ignored when the lock is refused.
+     */
+    private Uni<CompletedRun> refreshInTransaction(SqlConnection conn, RefreshJob job, Instant startedAt,
             AtomicReference<AppliedMode> attempted) {
-        return setLocal(tx, "statement_timeout", job.settings().timeout())
-                .flatMap(ignored -> setLocal(tx, "lock_timeout", job.settings().lockTimeout()))
-                .flatMap(ignored -> AdvisoryLocks.tryLockForTransaction(tx, job.view()))
-                .flatMap(locked -> {
+        return Uni.combine().all()
+                .unis(conn.query("BEGIN").execute(),
+                        AdvisoryLocks.limitAndTryLock(conn, job.view(), job.settings().timeout(), job.settings().lockTimeout()),
+                        catalog.current(conn, job.view()),
+                        state.storedFreshness(conn, job.view()),
+                        fingerprint(conn, job))
+                .with((begun, locked, current, stored, fingerprint) -> {
                     if (!locked) {
                         throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE));
                     }
-                    return catalog.current(tx, job.view());
+                    return new Checked(current, stored, fingerprint.orElse(null));
                 })
-                .flatMap(current -> {
+                .flatMap(checked -> {
                     // Decided here, in the refresh's own transaction, so a view dropped, re-created
                     // or populated since the last catalog scan gets the REFRESH it allows now.
-                    CatalogView view = current.orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(
+                    CatalogView view = checked.current().orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(
                             Outcome.FAILED, null, "materialized view " + job.view() + " does not exist")));
                     AppliedMode mode = chooseMode(job.settings().mode(), view);
                     attempted.set(mode);
-                    return state.storedFreshness(tx, job.view())
-                            .flatMap(stored -> fingerprintIfDetectable(tx, job, view)
-                                    .invoke(fingerprint -> checkStillDue(job, view, stored, fingerprint)))
-                            .flatMap(fingerprint -> tx.query(refreshStatement(view, mode)).execute()
-                                    .replaceWith(new Refreshing(mode, fingerprint)));
+                    // A view re-created since the scan may read other tables than the scan found.
+                    String fingerprint = job.scanned() != null && job.scanned().oid() == view.oid() ? checked.fingerprint() : null;
+                    checkStillDue(job, view, checked.stored(), fingerprint);
+                    return conn.query(refreshStatement(view, mode)).execute().replaceWith(new Refreshing(mode, fingerprint));
                 })
                 .flatMap(refreshing -> {
+                    // The success rows commit with the refreshed contents or not at all: if writing
+                    // them fails, the COMMIT behind them only ends the aborted transaction.
                     CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt);
-                    return state.recordSuccess(tx, run.record(), refreshing.fingerprint()).replaceWith(run);
+                    return Uni.combine().all()
+                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint()), conn.query("COMMIT").execute())
+                            .discardItems()
+                            .replaceWith(run);
                 });
+    }
+
+    private record Checked(Optional<CatalogView> current, StoredFreshness stored, String fingerprint) {
     }
 
     private record Refreshing(AppliedMode mode, String fingerprint) {
     }
 
-    /** The base tables' fingerprint, or null for a view whose result can change without a write. */
-    private static Uni<String> fingerprintIfDetectable(SqlConnection tx, RefreshJob job, CatalogView current) {
+    /**
+     * The base tables' fingerprint, when skip-unchanged applies to the view: enabled, and its
+     * result cannot change without a write.
+     */
+    private static Uni<Optional<String>> fingerprint(SqlConnection tx, RefreshJob job) {
         CatalogView scanned = job.scanned();
-        // A view re-created since the scan may read other tables than the scan found.
-        if (scanned == null || !scanned.changeDetectable() || scanned.oid() != current.oid()) {
-            return Uni.createFrom().nullItem();
+        if (!job.settings().skipUnchanged() || scanned == null || !scanned.changeDetectable()) {
+            return Uni.createFrom().item(Optional.empty());
         }
-        return BaseTableFingerprint.take(tx, scanned.readOids());
+        return BaseTableFingerprint.take(tx, scanned.readOids()).map(Optional::of);
     }
 
     /**
@@ -155,10 +172,6 @@ public class RefreshExecutor {
     /** The only SQL text built from a name; the name comes from the catalog and is quoted. */
     private static String refreshStatement(CatalogView view, AppliedMode mode) {
         return "REFRESH MATERIALIZED VIEW " + (mode == AppliedMode.CONCURRENT ? "CONCURRENTLY " : "") + view.id().quoted();
-    }
-
-    private static Uni<Void> setLocal(SqlConnection tx, String setting, Duration value) {
-        return tx.preparedQuery(SET_LOCAL).execute(Tuple.of(setting, Long.toString(value.toMillis()))).replaceWithVoid();
     }
 
     private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt) {

@@ -104,10 +104,11 @@ public class StateStore {
      *     view's changes cannot be detected
      */
     public Uni<Void> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint) {
-        return insertRun(transaction, run)
-                .flatMap(ignored -> transaction.preparedQuery(RECORD_SUCCESS)
+        // Sent together: the connection pipelines them into one round trip.
+        return Uni.combine().all()
+                .unis(insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS)
                         .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt()), fingerprint)))
-                .replaceWithVoid();
+                .discardItems();
     }
 
     /** What a refresh transaction needs to know about the view's last refresh, read on {@code transaction}. */
