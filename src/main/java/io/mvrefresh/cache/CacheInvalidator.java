@@ -1,61 +1,167 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.catalog.ViewId;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.observability.CacheMetrics;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.keys.ReactiveKeyScanCursor;
+import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
+import io.quarkus.redis.datasource.ScanArgs;
+import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
+import io.quarkus.redis.datasource.set.ReactiveSetCommands;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * Deletes the Redis keys built from a view after it was refreshed. Patterns are walked with
- * {@code SCAN MATCH} and deleted with {@code UNLINK} one batch at a time: never {@code KEYS},
- * which blocks the whole server while it walks the keyspace, and never more than one batch of
- * key names in memory.
+ * Deletes the Redis keys built from a view after its refresh committed, then announces it.
+ *
+ * <p>Order: the generation key first (one INCR, and every reader using it moves to new keys at
+ * once), then tag sets, then patterns (the slowest). Patterns are walked with {@code SCAN MATCH}
+ * and deleted with {@code UNLINK} one batch at a time, the next SCAN overlapping the previous
+ * batch's UNLINK: never {@code KEYS}, which blocks the server for the whole walk, and never more
+ * than two batches of names in memory. Every command has a timeout, so a hung Redis fails the
+ * attempt instead of stalling it.
  */
 @ApplicationScoped
 public class CacheInvalidator {
 
-    private final ReactiveKeyCommands<String> keys;
-    private final int scanCount;
+    /** Where a tag set's members wait while they are deleted; see {@link #invalidateTag}. */
+    static final String DRAINING_SUFFIX = ":mvrefresh-draining";
 
-    public CacheInvalidator(ReactiveRedisDataSource redis, MvRefreshConfig config) {
+    private final ReactiveKeyCommands<String> keys;
+    private final ReactiveSetCommands<String, String> sets;
+    private final ReactiveValueCommands<String, Long> counters;
+    private final ReactivePubSubCommands<String> pubsub;
+    private final CacheMetrics metrics;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final int scanCount;
+    private final Duration commandTimeout;
+    private final Optional<String> channel;
+
+    public CacheInvalidator(ReactiveRedisDataSource redis, CacheMetrics metrics, ObjectMapper json, Clock clock,
+            MvRefreshConfig config) {
         this.keys = redis.key();
+        this.sets = redis.set(String.class);
+        this.counters = redis.value(Long.class);
+        this.pubsub = redis.pubsub(String.class);
+        this.metrics = metrics;
+        this.json = json;
+        this.clock = clock;
         this.scanCount = config.invalidation().scanCount();
+        this.commandTimeout = config.invalidation().commandTimeout();
+        this.channel = config.invalidation().channel().map(String::trim).filter(c -> !c.isEmpty());
     }
 
-    /** Applies {@code rules} for {@code view}; answers how many keys were removed. */
-    public Uni<Long> invalidate(ViewId view, InvalidationRules rules) {
+    /**
+     * Applies {@code request}'s rules and publishes the message; answers the keys removed in this
+     * attempt. A failure part way leaves the rest for the retry: every step is safe to repeat.
+     */
+    public Uni<Long> invalidate(InvalidationRequest request) {
+        InvalidationRules rules = request.rules();
+        String view = request.view().toString();
         Uni<Long> removed = Uni.createFrom().item(0L);
-        for (String pattern : rules.patterns()) {
-            removed = removed.flatMap(total -> unlinkMatching(pattern).map(count -> total + count));
+        if (rules.generationKey().isPresent()) {
+            String key = rules.generationKey().get();
+            removed = removed.call(() -> timed(view, InvalidationStrategy.GENERATION, () -> bounded(counters.incr(key)).replaceWith(0L)));
         }
-        return removed;
+        for (String tag : rules.tags()) {
+            removed = removed.flatMap(total -> timed(view, InvalidationStrategy.TAG, () -> invalidateTag(tag)).map(n -> total + n));
+        }
+        for (String pattern : rules.patterns()) {
+            removed = removed.flatMap(total -> timed(view, InvalidationStrategy.PATTERN, () -> unlinkMatching(pattern)).map(n -> total + n));
+        }
+        return removed.call(total -> publish(request, total));
+    }
+
+    private Uni<Long> timed(String view, InvalidationStrategy strategy, Supplier<Uni<Long>> work) {
+        Instant started = clock.instant();
+        return work.get().invoke(count -> metrics.strategyCompleted(view, strategy, Duration.between(started, clock.instant()), count));
     }
 
     private Uni<Long> unlinkMatching(String pattern) {
         ReactiveKeyScanCursor<String> cursor = keys.scan(new KeyScanArgs().match(pattern).count(scanCount));
-        return drain(cursor, 0L);
+        return drain(() -> cursor.hasNext(), () -> cursor.next(), Set.of(), 0L);
     }
 
-    private Uni<Long> drain(ReactiveKeyScanCursor<String> cursor, long removedSoFar) {
-        if (!cursor.hasNext()) {
-            return Uni.createFrom().item(removedSoFar);
+    /**
+     * A tag set is first renamed out of the way (atomically), so a reader adding a member while
+     * it is drained starts a fresh set instead of adding to one about to be deleted. A drain cut
+     * short by a failure is finished first on the retry.
+     */
+    private Uni<Long> invalidateTag(String tag) {
+        String draining = tag + DRAINING_SUFFIX;
+        return drainSet(draining)
+                .flatMap(leftover -> bounded(keys.renamenx(tag, draining))
+                        .onFailure(e -> e.getMessage() != null && e.getMessage().contains("no such key")).recoverWithItem(false)
+                        .flatMap(renamed -> renamed ? drainSet(draining) : Uni.createFrom().item(0L))
+                        .map(members -> leftover + members));
+    }
+
+    private Uni<Long> drainSet(String set) {
+        ReactiveSScanCursor<String> cursor = sets.sscan(set, new ScanArgs().count(scanCount));
+        return drain(() -> cursor.hasNext(), () -> cursor.next().map(Set::copyOf), Set.of(), 0L)
+                .call(() -> bounded(keys.unlink(set)));
+    }
+
+    /**
+     * Walks a cursor, deleting each batch while fetching the next: the two commands travel
+     * together, which roughly halves the round trips of a long walk.
+     */
+    private Uni<Long> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends java.util.Collection<String>>> next,
+            java.util.Collection<String> toUnlink, long removedSoFar) {
+        Uni<Long> unlinking = unlink(toUnlink);
+        if (!hasNext.get()) {
+            return unlinking.map(count -> removedSoFar + count);
         }
-        return cursor.next()
-                .flatMap(this::unlink)
-                .flatMap(removed -> drain(cursor, removedSoFar + removed));
+        return Uni.combine().all().unis(unlinking, bounded(next.get())).asTuple()
+                .flatMap(both -> drain(hasNext, next, both.getItem2(), removedSoFar + both.getItem1()));
     }
 
-    private Uni<Long> unlink(Set<String> batch) {
+    private Uni<Long> unlink(java.util.Collection<String> batch) {
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0L);
         }
         // SCAN may return a key twice; UNLINK counts only keys that existed, so the total stays exact.
-        return keys.unlink(batch.toArray(String[]::new)).map(Integer::longValue);
+        return bounded(keys.unlink(batch.toArray(String[]::new))).map(Integer::longValue);
+    }
+
+    private Uni<Void> publish(InvalidationRequest request, long keysRemoved) {
+        if (channel.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        ObjectNode message = json.createObjectNode()
+                .put("view", request.view().toString())
+                .put("runId", request.runId())
+                .put("refreshedAt", request.refreshedAt().toString())
+                .put("keysRemoved", keysRemoved);
+        try {
+            return bounded(pubsub.publish(channel.get(), json.writeValueAsString(message)));
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().failure(e);
+        }
+    }
+
+    private <T> Uni<T> bounded(Uni<T> command) {
+        return command.ifNoItem().after(commandTimeout).failWith(() -> new RedisTimeoutException(commandTimeout));
+    }
+
+    /** A Redis command that did not answer in time. */
+    static final class RedisTimeoutException extends RuntimeException {
+        RedisTimeoutException(Duration timeout) {
+            super("Redis did not answer within " + timeout.toMillis() + " ms (mvrefresh.invalidation.command-timeout)", null, false, false);
+        }
     }
 }

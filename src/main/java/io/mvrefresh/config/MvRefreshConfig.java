@@ -200,10 +200,24 @@ public interface MvRefreshConfig {
         @WithDefault("mvrefresh:invalidations")
         Optional<String> channel();
 
-        /** Keys asked for per SCAN call. Defaults to {@code 1000}. */
+        /** Keys asked for per SCAN call (and members per SSCAN). Defaults to {@code 1000}. */
         @WithName("scan-count")
         @WithDefault("1000")
         int scanCount();
+
+        /**
+         * Invalidations waiting for Redis at most; past it the oldest is dropped (and logged). A
+         * newer refresh of a view replaces its waiting invalidation, so this bounds views, not
+         * refreshes. Defaults to {@code 1000}.
+         */
+        @WithName("queue-capacity")
+        @WithDefault("1000")
+        int queueCapacity();
+
+        /** How long one Redis command may take before the attempt counts as failed. Defaults to {@code 5s}. */
+        @WithName("command-timeout")
+        @WithDefault("5s")
+        Duration commandTimeout();
     }
 
     /** Admin API. */

@@ -41,6 +41,10 @@ public final class ViewSettingsResolver {
         if (config.invalidation().scanCount() < 1) {
             problems.add("mvrefresh.invalidation.scan-count=" + config.invalidation().scanCount() + ": must be at least 1");
         }
+        if (config.invalidation().queueCapacity() < 1) {
+            problems.add("mvrefresh.invalidation.queue-capacity=" + config.invalidation().queueCapacity() + ": must be at least 1");
+        }
+        requirePositive(problems, "mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout());
         if (config.discovery().schemas().stream().anyMatch(String::isBlank)) {
             problems.add("mvrefresh.discovery.schemas=" + config.discovery().schemas() + ": contains an empty schema name");
         }

@@ -1,5 +1,6 @@
 package io.mvrefresh.lifecycle;
 
+import io.mvrefresh.cache.InvalidationWorker;
 import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
@@ -41,6 +42,7 @@ public class Lifecycle {
     private final Dispatcher dispatcher;
     private final StateStore store;
     private final DemoDatabase demo;
+    private final InvalidationWorker invalidations;
     private final Vertx vertx;
     private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
@@ -49,7 +51,8 @@ public class Lifecycle {
     private volatile boolean stopping;
 
     public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
-            StateStore store, DemoDatabase demo, Vertx vertx, Clock clock) {
+            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, Vertx vertx, Clock clock) {
+        this.invalidations = invalidations;
         this.config = config;
         this.resolver = resolver;
         this.pool = pool;
@@ -80,6 +83,7 @@ public class Lifecycle {
             timers.clear();
         }
         dispatcher.stop();
+        invalidations.stop();
         Log.info("mvrefresh: stopped dispatching");
     }
 

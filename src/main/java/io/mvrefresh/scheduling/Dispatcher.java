@@ -1,6 +1,7 @@
 package io.mvrefresh.scheduling;
 
-import io.mvrefresh.cache.CacheInvalidator;
+import io.mvrefresh.cache.InvalidationRequest;
+import io.mvrefresh.cache.InvalidationWorker;
 import io.mvrefresh.catalog.CatalogSnapshot;
 import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.catalog.ViewId;
@@ -45,7 +46,7 @@ public class Dispatcher {
 
     private final RefreshExecutor executor;
     private final StateStore store;
-    private final CacheInvalidator invalidator;
+    private final InvalidationWorker invalidations;
     private final RefreshMetrics metrics;
     private final Clock clock;
     private final ViewSettingsResolver resolver;
@@ -67,13 +68,13 @@ public class Dispatcher {
     private volatile Instant lastTickAt;
     private volatile boolean databaseReachable = true;
 
-    public Dispatcher(RefreshExecutor executor, StateStore store, CacheInvalidator invalidator, RefreshMetrics metrics,
+    public Dispatcher(RefreshExecutor executor, StateStore store, InvalidationWorker invalidations, RefreshMetrics metrics,
             Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config, Vertx vertx) {
         this.vertx = vertx;
         this.pollInterval = config.scheduler().pollInterval();
         this.executor = executor;
         this.store = store;
-        this.invalidator = invalidator;
+        this.invalidations = invalidations;
         this.metrics = metrics;
         this.clock = clock;
         this.resolver = resolver;
@@ -509,12 +510,9 @@ public class Dispatcher {
             metrics.refreshFinished(settings.view().toString(), settings.priority(), record.mode(), record.outcome(),
                     Duration.between(record.startedAt(), record.finishedAt()));
         }
+        // Only a committed refresh invalidates, and only by enqueueing: Redis never delays a refresh.
         if (run.outcome() instanceof RefreshOutcome.Refreshed && !settings.invalidation().isEmpty()) {
-            invalidator.invalidate(settings.view(), settings.invalidation())
-                    .call(keys -> store.recordKeysInvalidated(record.id(), keys))
-                    .subscribe().with(
-                            keys -> Log.debugf("%s invalidated %d cache key(s)", run.job().logPrefix(), keys),
-                            failure -> Log.warnf("%s cache invalidation failed: %s", run.job().logPrefix(), failure.getMessage()));
+            invalidations.submit(InvalidationRequest.of(settings.view(), record.id(), record.finishedAt(), settings.invalidation()));
         }
     }
 

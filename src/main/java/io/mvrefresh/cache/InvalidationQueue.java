@@ -1,0 +1,86 @@
+package io.mvrefresh.cache;
+
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.MvRefreshConfig;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Invalidations waiting for Redis, at most one per view and at most {@code queue-capacity} in all.
+ * A newer refresh of a view supersedes its waiting invalidation (it deletes the same keys and
+ * reports the newer run), keeping the older one's place in line. When full, the oldest waiting
+ * invalidation is dropped and logged: its keys stay in the cache until that view's next refresh.
+ */
+@ApplicationScoped
+public class InvalidationQueue {
+
+    private final int capacity;
+    private final Map<ViewId, InvalidationRequest> waiting = new LinkedHashMap<>();
+    private InvalidationRequest inFlight;
+
+    public InvalidationQueue(MvRefreshConfig config) {
+        this.capacity = config.invalidation().queueCapacity();
+    }
+
+    /** Adds {@code request}, superseding a waiting one of the same view, or dropping the oldest when full. */
+    public synchronized void offer(InvalidationRequest request) {
+        InvalidationRequest superseded = waiting.get(request.view());
+        if (superseded != null) {
+            waiting.put(request.view(), request);
+            Log.debugf("invalidation of %s for run #%d superseded by run #%d", request.view(), superseded.runId(), request.runId());
+            return;
+        }
+        if (waiting.size() >= capacity) {
+            Iterator<InvalidationRequest> oldest = waiting.values().iterator();
+            InvalidationRequest dropped = oldest.next();
+            oldest.remove();
+            Log.errorf("invalidation queue full (%d, mvrefresh.invalidation.queue-capacity): dropped the invalidation of %s"
+                    + " from refresh #%d; its cache keys stay until its next refresh", capacity, dropped.view(), dropped.runId());
+        }
+        waiting.put(request.view(), request);
+    }
+
+    /** The next invalidation to attempt, now in flight; null when none waits. */
+    synchronized InvalidationRequest take() {
+        Iterator<InvalidationRequest> oldest = waiting.values().iterator();
+        if (!oldest.hasNext()) {
+            return null;
+        }
+        inFlight = oldest.next();
+        oldest.remove();
+        return inFlight;
+    }
+
+    /** The in-flight invalidation is done. */
+    synchronized void completed() {
+        inFlight = null;
+    }
+
+    /**
+     * The in-flight invalidation failed: it goes back to the front of the line, unless a newer
+     * refresh of the same view arrived meanwhile, which supersedes it.
+     */
+    synchronized void failed(InvalidationRequest retry) {
+        inFlight = null;
+        if (waiting.containsKey(retry.view())) {
+            return;
+        }
+        Map<ViewId, InvalidationRequest> reordered = new LinkedHashMap<>();
+        reordered.put(retry.view(), retry);
+        reordered.putAll(waiting);
+        waiting.clear();
+        waiting.putAll(reordered);
+    }
+
+    /** Invalidations not done yet, the one in flight included: {@code mvrefresh_cache_invalidation_pending}. */
+    public synchronized int pending() {
+        return waiting.size() + (inFlight == null ? 0 : 1);
+    }
+
+    synchronized boolean isEmpty() {
+        return waiting.isEmpty();
+    }
+}

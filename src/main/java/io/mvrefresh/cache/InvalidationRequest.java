@@ -1,0 +1,22 @@
+package io.mvrefresh.cache;
+
+import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.InvalidationRules;
+import java.time.Instant;
+
+/**
+ * The cache keys of one successful refresh, waiting to be invalidated.
+ *
+ * @param refreshedAt when the refresh committed (strictly before anything is invalidated)
+ * @param attempts failed attempts so far, for the retry log
+ */
+public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules, int attempts) {
+
+    public static InvalidationRequest of(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules) {
+        return new InvalidationRequest(view, runId, refreshedAt, rules, 0);
+    }
+
+    InvalidationRequest failedOnce() {
+        return new InvalidationRequest(view, runId, refreshedAt, rules, attempts + 1);
+    }
+}

@@ -1,0 +1,104 @@
+package io.mvrefresh.cache;
+
+import io.mvrefresh.observability.CacheMetrics;
+import io.mvrefresh.state.StateStore;
+import io.quarkus.logging.Log;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Drains the {@link InvalidationQueue} one invalidation at a time, so Redis trouble never reaches
+ * a refresh: a refresh only enqueues. An attempt that fails is retried after an exponential
+ * backoff with jitter (250 ms doubling up to 30 s); the first success drains the rest at once.
+ */
+@ApplicationScoped
+public class InvalidationWorker {
+
+    private static final Duration FIRST_RETRY = Duration.ofMillis(250);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+
+    private final InvalidationQueue queue;
+    private final CacheInvalidator invalidator;
+    private final CacheMetrics metrics;
+    private final StateStore store;
+    private final Vertx vertx;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile int consecutiveFailures;
+    private volatile boolean stopped;
+
+    public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, CacheMetrics metrics, StateStore store,
+            Vertx vertx) {
+        this.queue = queue;
+        this.invalidator = invalidator;
+        this.metrics = metrics;
+        this.store = store;
+        this.vertx = vertx;
+    }
+
+    /** Queues the invalidation of a committed refresh and makes sure it is being worked on. */
+    public void submit(InvalidationRequest request) {
+        queue.offer(request);
+        wake();
+    }
+
+    /** No new attempt starts after this; what is pending stays pending. */
+    public void stop() {
+        stopped = true;
+    }
+
+    private void wake() {
+        if (!stopped && busy.compareAndSet(false, true)) {
+            next();
+        }
+    }
+
+    private void next() {
+        InvalidationRequest request = stopped ? null : queue.take();
+        if (request == null) {
+            busy.set(false);
+            // An offer may have slipped in between take() and the flag going down.
+            if (!stopped && !queue.isEmpty()) {
+                wake();
+            }
+            return;
+        }
+        invalidator.invalidate(request).subscribe().with(
+                removed -> succeeded(request, removed),
+                failure -> failed(request, failure));
+    }
+
+    private void succeeded(InvalidationRequest request, long removed) {
+        queue.completed();
+        if (consecutiveFailures > 0) {
+            Log.infof("cache invalidation works again (Redis reachable); %d pending", queue.pending());
+        }
+        consecutiveFailures = 0;
+        Log.debugf("refresh #%s %s: invalidated %s cache key(s)", (Object) request.runId(), request.view().quoted(), removed);
+        store.recordKeysInvalidated(request.runId(), removed).subscribe().with(
+                ignored -> { },
+                failure -> Log.warnf("refresh #%d %s: %d cache key(s) invalidated, but recording it failed: %s",
+                        request.runId(), request.view().quoted(), removed, failure.getMessage()));
+        next();
+    }
+
+    private void failed(InvalidationRequest request, Throwable failure) {
+        // Keys a failed attempt already removed are not counted: the retry reports what it removes.
+        InvalidationRequest retry = request.failedOnce();
+        queue.failed(retry);
+        metrics.attemptFailed(request.view().toString());
+        int failures = ++consecutiveFailures;
+        long delay = backoffMillis(failures);
+        Log.warnf("refresh #%d %s: cache invalidation failed (attempt %d): %s. Retrying in %d ms; %d invalidation(s) pending",
+                request.runId(), request.view().quoted(), retry.attempts(), failure.getMessage(), delay, queue.pending());
+        vertx.setTimer(delay, id -> next());
+    }
+
+    private static long backoffMillis(int failures) {
+        long doubled = FIRST_RETRY.toMillis() << Math.min(failures - 1, 16);
+        long capped = Math.min(doubled, MAX_RETRY.toMillis());
+        return (long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
+    }
+}

@@ -1,0 +1,51 @@
+package io.mvrefresh.observability;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.mvrefresh.cache.InvalidationQueue;
+import io.mvrefresh.cache.InvalidationStrategy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+
+/**
+ * Cache invalidation meters: {@code mvrefresh_cache_invalidation_duration_seconds},
+ * {@code mvrefresh_cache_keys_invalidated_total}, {@code mvrefresh_cache_invalidation_failures_total}
+ * and {@code mvrefresh_cache_invalidation_pending}.
+ */
+@ApplicationScoped
+public class CacheMetrics {
+
+    private final MeterRegistry registry;
+
+    public CacheMetrics(MeterRegistry registry, InvalidationQueue queue) {
+        this.registry = registry;
+        Gauge.builder("mvrefresh.cache.invalidation.pending", queue, InvalidationQueue::pending)
+                .description("Invalidations waiting for Redis, the one in progress included")
+                .register(registry);
+    }
+
+    /** One strategy of one view's invalidation completed. */
+    public void strategyCompleted(String view, InvalidationStrategy strategy, Duration took, long keysRemoved) {
+        Timer.builder("mvrefresh.cache.invalidation.duration")
+                .description("Time one invalidation strategy of one refresh took")
+                .tags("view", view, "strategy", strategy.label())
+                .register(registry)
+                .record(took);
+        Counter.builder("mvrefresh.cache.keys.invalidated")
+                .description("Cache keys removed after refreshes")
+                .tags("view", view, "strategy", strategy.label())
+                .register(registry)
+                .increment(keysRemoved);
+    }
+
+    /** An invalidation attempt failed (it is retried). */
+    public void attemptFailed(String view) {
+        Counter.builder("mvrefresh.cache.invalidation.failures")
+                .description("Failed invalidation attempts; each is retried")
+                .tags("view", view)
+                .register(registry)
+                .increment();
+    }
+}
