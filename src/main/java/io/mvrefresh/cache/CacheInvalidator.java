@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -66,24 +67,26 @@ public class CacheInvalidator {
     }
 
     /**
-     * Applies {@code request}'s rules and publishes the message; answers the keys removed in this
-     * attempt. A failure part way leaves the rest for the retry: every step is safe to repeat.
+     * Applies {@code request}'s rules and publishes the message. {@code removed} counts every key
+     * deleted as it goes, so a failed attempt still tells how many it removed; it starts at the
+     * request's earlier attempts' count. A failure part way leaves the rest for the retry: every
+     * step is safe to repeat.
      */
-    public Uni<Long> invalidate(InvalidationRequest request) {
+    public Uni<Void> invalidate(InvalidationRequest request, AtomicLong removed) {
         InvalidationRules rules = request.rules();
         String view = request.view().toString();
-        Uni<Long> removed = Uni.createFrom().item(0L);
+        Uni<Void> done = Uni.createFrom().voidItem();
         if (rules.generationKey().isPresent()) {
             String key = rules.generationKey().get();
-            removed = removed.call(() -> timed(view, InvalidationStrategy.GENERATION, () -> bounded(counters.incr(key)).replaceWith(0L)));
+            done = done.call(() -> timed(view, InvalidationStrategy.GENERATION, () -> bounded(counters.incr(key)).replaceWith(0L)));
         }
         for (String tag : rules.tags()) {
-            removed = removed.flatMap(total -> timed(view, InvalidationStrategy.TAG, () -> invalidateTag(tag)).map(n -> total + n));
+            done = done.call(() -> timed(view, InvalidationStrategy.TAG, () -> invalidateTag(tag, removed)));
         }
         for (String pattern : rules.patterns()) {
-            removed = removed.flatMap(total -> timed(view, InvalidationStrategy.PATTERN, () -> unlinkMatching(pattern)).map(n -> total + n));
+            done = done.call(() -> timed(view, InvalidationStrategy.PATTERN, () -> unlinkMatching(pattern, removed)));
         }
-        return removed.call(total -> publish(request, total));
+        return done.call(() -> publish(request, removed.get()));
     }
 
     private Uni<Long> timed(String view, InvalidationStrategy strategy, Supplier<Uni<Long>> work) {
@@ -91,9 +94,9 @@ public class CacheInvalidator {
         return work.get().invoke(count -> metrics.strategyCompleted(view, strategy, Duration.between(started, clock.instant()), count));
     }
 
-    private Uni<Long> unlinkMatching(String pattern) {
+    private Uni<Long> unlinkMatching(String pattern, AtomicLong removed) {
         ReactiveKeyScanCursor<String> cursor = keys.scan(new KeyScanArgs().match(pattern).count(scanCount));
-        return drain(() -> cursor.hasNext(), () -> cursor.next(), Set.of(), 0L);
+        return drain(() -> cursor.hasNext(), () -> cursor.next(), Set.of(), 0L, removed);
     }
 
     /**
@@ -101,18 +104,20 @@ public class CacheInvalidator {
      * it is drained starts a fresh set instead of adding to one about to be deleted. A drain cut
      * short by a failure is finished first on the retry.
      */
-    private Uni<Long> invalidateTag(String tag) {
+    private Uni<Long> invalidateTag(String tag, AtomicLong removed) {
         String draining = tag + DRAINING_SUFFIX;
-        return drainSet(draining)
+        return drainSet(draining, removed)
                 .flatMap(leftover -> bounded(keys.renamenx(tag, draining))
-                        .onFailure(e -> e.getMessage() != null && e.getMessage().contains("no such key")).recoverWithItem(false)
-                        .flatMap(renamed -> renamed ? drainSet(draining) : Uni.createFrom().item(0L))
+                        // No set: nothing was cached under this tag since its last invalidation. The
+                        // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.
+                        .onFailure(java.util.NoSuchElementException.class).recoverWithItem(false)
+                        .flatMap(renamed -> renamed ? drainSet(draining, removed) : Uni.createFrom().item(0L))
                         .map(members -> leftover + members));
     }
 
-    private Uni<Long> drainSet(String set) {
+    private Uni<Long> drainSet(String set, AtomicLong removed) {
         ReactiveSScanCursor<String> cursor = sets.sscan(set, new ScanArgs().count(scanCount));
-        return drain(() -> cursor.hasNext(), () -> cursor.next().map(Set::copyOf), Set.of(), 0L)
+        return drain(() -> cursor.hasNext(), () -> cursor.next().map(Set::copyOf), Set.of(), 0L, removed)
                 .call(() -> bounded(keys.unlink(set)));
     }
 
@@ -121,21 +126,21 @@ public class CacheInvalidator {
      * together, which roughly halves the round trips of a long walk.
      */
     private Uni<Long> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends java.util.Collection<String>>> next,
-            java.util.Collection<String> toUnlink, long removedSoFar) {
-        Uni<Long> unlinking = unlink(toUnlink);
+            java.util.Collection<String> toUnlink, long removedSoFar, AtomicLong removed) {
+        Uni<Long> unlinking = unlink(toUnlink, removed);
         if (!hasNext.get()) {
             return unlinking.map(count -> removedSoFar + count);
         }
         return Uni.combine().all().unis(unlinking, bounded(next.get())).asTuple()
-                .flatMap(both -> drain(hasNext, next, both.getItem2(), removedSoFar + both.getItem1()));
+                .flatMap(both -> drain(hasNext, next, both.getItem2(), removedSoFar + both.getItem1(), removed));
     }
 
-    private Uni<Long> unlink(java.util.Collection<String> batch) {
+    private Uni<Long> unlink(java.util.Collection<String> batch, AtomicLong removed) {
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0L);
         }
         // SCAN may return a key twice; UNLINK counts only keys that existed, so the total stays exact.
-        return bounded(keys.unlink(batch.toArray(String[]::new))).map(Integer::longValue);
+        return bounded(keys.unlink(batch.toArray(String[]::new))).map(Integer::longValue).invoke(removed::addAndGet);
     }
 
     private Uni<Void> publish(InvalidationRequest request, long keysRemoved) {

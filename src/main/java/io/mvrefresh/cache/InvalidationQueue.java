@@ -60,19 +60,13 @@ public class InvalidationQueue {
     }
 
     /**
-     * The in-flight invalidation failed: it goes back to the front of the line, unless a newer
+     * The in-flight invalidation failed: it goes to the back of the line, so one view whose rule
+     * keeps failing (a tag key that is not a set, say) cannot hold up the others; unless a newer
      * refresh of the same view arrived meanwhile, which supersedes it.
      */
     synchronized void failed(InvalidationRequest retry) {
         inFlight = null;
-        if (waiting.containsKey(retry.view())) {
-            return;
-        }
-        Map<ViewId, InvalidationRequest> reordered = new LinkedHashMap<>();
-        reordered.put(retry.view(), retry);
-        reordered.putAll(waiting);
-        waiting.clear();
-        waiting.putAll(reordered);
+        waiting.putIfAbsent(retry.view(), retry);
     }
 
     /** Invalidations not done yet, the one in flight included: {@code mvrefresh_cache_invalidation_pending}. */

@@ -9,14 +9,17 @@ import java.time.Instant;
  *
  * @param refreshedAt when the refresh committed (strictly before anything is invalidated)
  * @param attempts failed attempts so far, for the retry log
+ * @param removedSoFar keys that failed attempts removed before failing, so the count reported
+ *     when it is done covers every attempt
  */
-public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules, int attempts) {
+public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules, int attempts,
+        long removedSoFar) {
 
     public static InvalidationRequest of(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules) {
-        return new InvalidationRequest(view, runId, refreshedAt, rules, 0);
+        return new InvalidationRequest(view, runId, refreshedAt, rules, 0, 0);
     }
 
-    InvalidationRequest failedOnce() {
-        return new InvalidationRequest(view, runId, refreshedAt, rules, attempts + 1);
+    InvalidationRequest failedOnce(long removedBeforeFailing) {
+        return new InvalidationRequest(view, runId, refreshedAt, rules, attempts + 1, removedBeforeFailing);
     }
 }

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drains the {@link InvalidationQueue} one invalidation at a time, so Redis trouble never reaches
@@ -65,9 +66,10 @@ public class InvalidationWorker {
             }
             return;
         }
-        invalidator.invalidate(request).subscribe().with(
-                removed -> succeeded(request, removed),
-                failure -> failed(request, failure));
+        AtomicLong removed = new AtomicLong(request.removedSoFar());
+        invalidator.invalidate(request, removed).subscribe().with(
+                ignored -> succeeded(request, removed.get()),
+                failure -> failed(request.failedOnce(removed.get()), failure));
     }
 
     private void succeeded(InvalidationRequest request, long removed) {
@@ -84,16 +86,19 @@ public class InvalidationWorker {
         next();
     }
 
-    private void failed(InvalidationRequest request, Throwable failure) {
-        // Keys a failed attempt already removed are not counted: the retry reports what it removes.
-        InvalidationRequest retry = request.failedOnce();
+    private void failed(InvalidationRequest retry, Throwable failure) {
         queue.failed(retry);
-        metrics.attemptFailed(request.view().toString());
+        metrics.attemptFailed(retry.view().toString());
         int failures = ++consecutiveFailures;
         long delay = backoffMillis(failures);
         Log.warnf("refresh #%d %s: cache invalidation failed (attempt %d): %s. Retrying in %d ms; %d invalidation(s) pending",
-                request.runId(), request.view().quoted(), retry.attempts(), failure.getMessage(), delay, queue.pending());
+                retry.runId(), retry.view().quoted(), retry.attempts(), describe(failure), delay, queue.pending());
         vertx.setTimer(delay, id -> next());
+    }
+
+    /** Some client errors carry only a key name as their message; the type says what happened. */
+    private static String describe(Throwable failure) {
+        return failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
     }
 
     private static long backoffMillis(int failures) {

@@ -143,6 +143,12 @@ public class RefreshExecutor {
             return;
         }
         boolean scheduled = job.trigger() == Trigger.SCHEDULE || job.trigger() == Trigger.STARTUP;
+        // A dependency run exists because a source was just refreshed; the source's write counters
+        // are flushed up to a second after its commit, so the fingerprint cannot be trusted to
+        // show the change yet, and skipping would leave this view stale for a whole interval.
+        if (job.trigger() == Trigger.DEPENDENCY) {
+            return;
+        }
         boolean refreshedSinceQueued = stored.freshAsOf() != null
                 && (job.knownFreshAsOf() == null || stored.freshAsOf().isAfter(job.knownFreshAsOf()));
         if (scheduled && refreshedSinceQueued) {

@@ -23,6 +23,11 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         return List.of();
     }
 
+    /** Whether the application uses a Redis server of the test's own ({@link OwnRedisServer}). */
+    protected boolean ownRedis() {
+        return false;
+    }
+
     /** Whether the application reaches PostgreSQL through a {@link TcpProxy} the test can cut. */
     protected boolean viaProxy() {
         return false;
@@ -45,7 +50,8 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
 
     @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(IsolatedDatabase.class,
-                Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy()))));
+        TestResourceEntry database = new TestResourceEntry(IsolatedDatabase.class,
+                Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy())));
+        return ownRedis() ? List.of(database, new TestResourceEntry(OwnRedisServer.class)) : List.of(database);
     }
 }
