@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationStrategy;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
  * {@code mvrefresh_cache_keys_invalidated_total}, {@code mvrefresh_cache_invalidation_failures_total}
  * and {@code mvrefresh_cache_invalidation_pending}.
  */
+@Startup // the pending gauge must exist from the start, not from the first invalidation
 @ApplicationScoped
 public class CacheMetrics {
 

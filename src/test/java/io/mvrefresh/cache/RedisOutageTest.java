@@ -61,12 +61,14 @@ class RedisOutageTest {
     private static double metric(String series) {
         String text = given().when().get(Management.url("/q/metrics")).then().statusCode(200).extract().asString();
         Matcher value = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(text);
-        return value.find() ? Double.parseDouble(value.group(1)) : 0;
+        assertThat(value.find()).as("series %s on /q/metrics", series).isTrue();
+        return Double.parseDouble(value.group(1));
     }
 
     @Test
     void shouldKeepRefreshingWhileRedisIsDownAndInvalidateOnceItIsBack() {
         awaitStartupRefreshes(dispatcher);
+        assertThat(metric("mvrefresh_cache_invalidation_pending")).isZero();
         RedisKeys keys = new RedisKeys(redis, PREFIX);
         Set<String> summary = keys.create("summary", 200);
         Set<String> daily = keys.create("daily", 300);
@@ -78,8 +80,8 @@ class RedisOutageTest {
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         await().atMost(Duration.ofSeconds(10)).until(() -> queue.pending() == 2);
         assertThat(metric("mvrefresh_cache_invalidation_pending")).isEqualTo(2.0);
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                metric("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_metric_summary\"}") >= 1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(metric("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_metric_summary\"}")).isGreaterThanOrEqualTo(1));
         // A later refresh of the same view supersedes the waiting invalidation instead of adding one.
         forceRefresh("public.mv_metric_summary").statusCode(200).body("outcome", equalTo("success"));
         assertThat(queue.pending()).isEqualTo(2);
