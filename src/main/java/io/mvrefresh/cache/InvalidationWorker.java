@@ -45,9 +45,10 @@ public class InvalidationWorker {
         wake();
     }
 
-    /** No new attempt starts after this; what is pending stays pending. */
-    public void stop() {
+    /** No new attempt starts after this; answers how many invalidations are left undone. */
+    public int stop() {
         stopped = true;
+        return queue.pending();
     }
 
     private void wake() {

@@ -83,7 +83,11 @@ public class Lifecycle {
             timers.clear();
         }
         dispatcher.stop();
-        invalidations.stop();
+        int unfinished = invalidations.stop();
+        if (unfinished > 0) {
+            Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; those views' next refresh invalidates again",
+                    unfinished);
+        }
         Log.info("mvrefresh: stopped dispatching");
     }
 
