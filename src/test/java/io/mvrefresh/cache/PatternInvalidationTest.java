@@ -36,6 +36,8 @@ class PatternInvalidationTest {
         @Override
         protected Map<String, String> settings() {
             return Map.of(
+                    // A database index other than 0: the rules act where the application's keys are.
+                    "quarkus.redis.hosts", "redis://127.0.0.1:6379/5",
                     "mvrefresh.defaults.interval", "1h",
                     // Small SCAN batches so the test crosses many cursor steps.
                     "mvrefresh.invalidation.scan-count", "25",
@@ -80,6 +82,8 @@ class PatternInvalidationTest {
         others.put(PREFIX + "Rankings:1", "keep: patterns are case-sensitive");
         redis.value(String.class).mset(matching);
         redis.value(String.class).mset(others);
+        String decoyInDatabaseZero = PREFIX + "rankings:in-database-0";
+        redisCli("-n", "0", "SET", decoyInDatabaseZero, "keep: another database");
 
         forceRefresh("public.mv_brand_rankings").statusCode(200).body("outcome", equalTo("success"));
 
@@ -89,6 +93,21 @@ class PatternInvalidationTest {
             return runs.getLast().get("keys_invalidated") != null;
         });
         assertThat(POSTGRES.runsOf("public.mv_brand_rankings").getLast().get("keys_invalidated")).isEqualTo(305L);
+        assertThat(redisCli("-n", "0", "EXISTS", decoyInDatabaseZero)).isEqualTo("1");
+        redisCli("-n", "0", "DEL", decoyInDatabaseZero);
+    }
+
+    private static String redisCli(String... args) {
+        try {
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
+            command.addAll(java.util.List.of(args));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes()).trim();
+            process.waitFor();
+            return output;
+        } catch (Exception e) {
+            throw new IllegalStateException("redis-cli failed", e);
+        }
     }
 
     private Set<String> keys() {

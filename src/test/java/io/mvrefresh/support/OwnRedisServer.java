@@ -16,9 +16,12 @@ import java.util.stream.Stream;
 /**
  * A {@code redis-server} of the test's own on a free loopback port, which the test may stop and
  * start again without disturbing anyone else's Redis. It keeps an append-only file in a temporary
- * directory, so keys written before a stop are there again after the restart.
+ * directory, so keys written before a stop are there again after the restart, and requires a
+ * password, as production servers do.
  */
 public class OwnRedisServer implements QuarkusTestResourceLifecycleManager {
+
+    static final String PASSWORD = "mvrefresh-test-secret";
 
     private static volatile OwnRedisServer current;
 
@@ -43,14 +46,14 @@ public class OwnRedisServer implements QuarkusTestResourceLifecycleManager {
         }
         current = this;
         startServer();
-        return Map.of("quarkus.redis.hosts", "redis://127.0.0.1:" + port);
+        return Map.of("quarkus.redis.hosts", "redis://:" + PASSWORD + "@127.0.0.1:" + port);
     }
 
     /** Starts (or restarts) the server on the same port and data directory. */
     public synchronized void startServer() {
         try {
             process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--dir", directory.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", ""))
+                    "--dir", directory.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--requirepass", PASSWORD))
                     .redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
         } catch (IOException e) {
             throw new IllegalStateException("redis-server could not be started (is it installed? scripts/local-services.sh installs it)", e);
