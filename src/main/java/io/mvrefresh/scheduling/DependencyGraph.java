@@ -23,15 +23,15 @@ final class DependencyGraph {
 
     private final Map<ViewId, Set<ViewId>> upstream;
     private final Map<ViewId, Set<ViewId>> downstream;
-    private final Map<ViewId, Set<ViewId>> related = new HashMap<>();
+    private final Map<ViewId, Set<ViewId>> allUpstream = new HashMap<>();
+    private final Map<ViewId, Set<ViewId>> allDownstream = new HashMap<>();
 
     private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream) {
         this.upstream = upstream;
         this.downstream = downstream;
         for (ViewId view : union(upstream.keySet(), downstream.keySet())) {
-            Set<ViewId> all = closure(view, upstream::get);
-            all.addAll(closure(view, downstream::get));
-            related.put(view, Set.copyOf(all));
+            allUpstream.put(view, Set.copyOf(closure(view, upstream::get)));
+            allDownstream.put(view, Set.copyOf(closure(view, downstream::get)));
         }
     }
 
@@ -73,12 +73,21 @@ final class DependencyGraph {
         return downstream.getOrDefault(view, Set.of());
     }
 
-    /**
-     * Every view upstream or downstream of this one, transitively: none of them may refresh while
-     * this one does, so a reader never sees its source half way through a refresh chain.
-     */
+    /** Every view this one reads, transitively. */
+    Set<ViewId> allUpstreamOf(ViewId view) {
+        return allUpstream.getOrDefault(view, Set.of());
+    }
+
+    /** Every view reading this one, transitively. */
+    Set<ViewId> allDownstreamOf(ViewId view) {
+        return allDownstream.getOrDefault(view, Set.of());
+    }
+
+    /** Every view upstream or downstream of this one, transitively. */
     Set<ViewId> relatedTo(ViewId view) {
-        return related.getOrDefault(view, Set.of());
+        Set<ViewId> all = new HashSet<>(allUpstreamOf(view));
+        all.addAll(allDownstreamOf(view));
+        return all;
     }
 
     private static Set<ViewId> closure(ViewId start, Function<ViewId, Set<ViewId>> next) {

@@ -393,13 +393,23 @@ public class Dispatcher {
         toStart.forEach(this::start);
     }
 
-    /** A view may start when nothing it reads, and nothing that reads it, is refreshing. */
+    /**
+     * A view may start when nothing it reads is refreshing or waiting to, and nothing that reads
+     * it is refreshing: sources go first (a reader refreshed before its source would read stale
+     * or unpopulated data and need a second refresh), and a source never changes under a reader.
+     */
     private boolean startable(ViewRuntime candidate) {
         if (candidate.missing()) {
             return false;
         }
-        for (ViewId related : graph.relatedTo(candidate.settings.view())) {
-            ViewRuntime other = views.get(related);
+        for (ViewId source : graph.allUpstreamOf(candidate.settings.view())) {
+            ViewRuntime other = views.get(source);
+            if (other != null && (other.running != null || other.queued != null)) {
+                return false;
+            }
+        }
+        for (ViewId reader : graph.allDownstreamOf(candidate.settings.view())) {
+            ViewRuntime other = views.get(reader);
             if (other != null && other.running != null) {
                 return false;
             }

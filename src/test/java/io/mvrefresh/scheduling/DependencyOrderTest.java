@@ -54,6 +54,20 @@ class DependencyOrderTest {
     }
 
     @Test
+    void shouldRefreshSourcesFirstWhenEverythingIsDueAtOnce() {
+        // At startup all three were never refreshed (WITH NO DATA) and due together; the readers
+        // have the higher priority, yet must wait for their source.
+        awaitStartupRefreshes(dispatcher);
+
+        assertThat(POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome <> 'success'"))
+                .as("a reader refreshed before its source fails: the source is not populated").isZero();
+        Map<String, Object> firstUpstream = runs("slow.mv_upstream").getFirst();
+        for (String reader : List.of("slow.mv_downstream", "slow.mv_downstream_via_view")) {
+            assertThat(RunIntervals.started(runs(reader).getFirst())).isAfterOrEqualTo(RunIntervals.finished(firstUpstream));
+        }
+    }
+
+    @Test
     void shouldNeverOverlapAViewWithItsUpstreamAndRefreshReadersAfterTheirSource() {
         awaitStartupRefreshes(dispatcher);
         assertThatNoReaderOverlapsItsSource();
