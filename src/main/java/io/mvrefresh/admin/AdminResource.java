@@ -5,6 +5,7 @@ import io.mvrefresh.config.Priority;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.Ticket;
 import io.mvrefresh.scheduling.ViewStatus;
+import io.mvrefresh.state.StateStore;
 import io.mvrefresh.state.Trigger;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.mutiny.Uni;
@@ -26,11 +27,15 @@ import java.util.Optional;
 public class AdminResource {
 
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    static final int DEFAULT_RUNS = 50;
+    static final int MAX_RUNS = 1000;
 
     private final Dispatcher dispatcher;
+    private final StateStore store;
 
-    public AdminResource(Dispatcher dispatcher) {
+    public AdminResource(Dispatcher dispatcher, StateStore store) {
         this.dispatcher = dispatcher;
+        this.store = store;
     }
 
     @GET
@@ -73,6 +78,10 @@ public class AdminResource {
             return Uni.createFrom().item(AdminAuthorization.error(Response.Status.CONFLICT,
                     "view " + name + " is disabled (mvrefresh.views.\"" + name + "\".enabled=false)"));
         }
+        if (view.state().paused()) {
+            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.CONFLICT,
+                    "view " + name + " is paused: POST /admin/views/" + name + "/resume first"));
+        }
         return dispatcher.request(view.settings().view(), Trigger.ADMIN)
                 .flatMap(ticket -> ticket.map(t -> answer(t, waitFor)).orElseGet(() -> Uni.createFrom().item(unknownView(name))));
     }
@@ -101,6 +110,53 @@ public class AdminResource {
                 .map(tickets -> Response.accepted(tickets.stream()
                         .map(ticket -> new RefreshAccepted(ticket.runId(), ticket.job().view().toString(), "queued"))
                         .toList()).build());
+    }
+
+    /** Stops scheduled refreshes of a view, on every replica and across restarts, until resumed. */
+    @POST
+    @Path("/views/{view}/pause")
+    public Uni<Response> pause(@PathParam("view") String name) {
+        return setPaused(name, true);
+    }
+
+    /** Lets a paused view be refreshed again; it is due at once if its interval has passed. */
+    @POST
+    @Path("/views/{view}/resume")
+    public Uni<Response> resume(@PathParam("view") String name) {
+        return setPaused(name, false);
+    }
+
+    /** Recent runs, newest first: {@code ?view=schema.name} for one view, {@code ?limit=} 1 to 1000 (default 50). */
+    @GET
+    @Path("/runs")
+    public Uni<Response> runs(@QueryParam("view") String name, @QueryParam("limit") String limit) {
+        int count;
+        try {
+            count = limit == null || limit.isBlank() ? DEFAULT_RUNS : Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count < 1 || count > MAX_RUNS) {
+            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.BAD_REQUEST,
+                    "limit=" + limit + " must be a whole number from 1 to " + MAX_RUNS));
+        }
+        Optional<ViewId> view = Optional.empty();
+        if (name != null && !name.isBlank()) {
+            view = ViewId.parse(name.trim());
+            if (view.isEmpty() || dispatcher.status(view.get()).isEmpty()) {
+                return Uni.createFrom().item(unknownView(name));
+            }
+        }
+        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream().map(RunView::of).toList()).build());
+    }
+
+    private Uni<Response> setPaused(String name, boolean paused) {
+        Optional<ViewId> view = ViewId.parse(name);
+        if (view.isEmpty()) {
+            return Uni.createFrom().item(unknownView(name));
+        }
+        return dispatcher.setPaused(view.get(), paused)
+                .map(status -> status.map(s -> Response.ok(ViewView.of(s)).build()).orElseGet(() -> unknownView(name)));
     }
 
     private Uni<Response> answer(Ticket ticket, Optional<Duration> waitFor) {

@@ -5,6 +5,7 @@ import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.demo.DemoDatabase;
+import io.mvrefresh.observability.ViewGauges;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.state.StateSchema;
 import io.mvrefresh.state.StateStore;
@@ -43,6 +44,7 @@ public class Lifecycle {
     private final StateStore store;
     private final DemoDatabase demo;
     private final InvalidationWorker invalidations;
+    private final ViewGauges gauges;
     private final Vertx vertx;
     private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
@@ -51,7 +53,8 @@ public class Lifecycle {
     private volatile boolean stopping;
 
     public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
-            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, Vertx vertx, Clock clock) {
+            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, ViewGauges gauges, Vertx vertx, Clock clock) {
+        this.gauges = gauges;
         this.invalidations = invalidations;
         this.config = config;
         this.resolver = resolver;
@@ -107,6 +110,7 @@ public class Lifecycle {
                 .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool) : Uni.createFrom().voidItem())
                 .flatMap(ignored -> catalog.rescan())
                 .invoke(dispatcher::applyCatalog)
+                .invoke(gauges::sync)
                 .flatMap(ignored -> dispatcher.loadHistory());
     }
 
@@ -118,7 +122,7 @@ public class Lifecycle {
         Log.info("mvrefresh: started, dispatching");
         every(config.scheduler().pollInterval(), () -> dispatcher.tick());
         every(config.discovery().rescanInterval(), () -> catalog.rescan()
-                .invoke(dispatcher::applyCatalog).replaceWithVoid());
+                .invoke(dispatcher::applyCatalog).invoke(gauges::sync).replaceWithVoid());
         every(PRUNE_EVERY, () -> store.pruneRunsBefore(clock.instant().minus(config.history().retention()))
                 .invoke(pruned -> {
                     if (pruned > 0) {

@@ -1,5 +1,6 @@
 package io.mvrefresh.observability;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -24,6 +25,24 @@ public class RefreshMetrics {
 
     public RefreshMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** A run that executed nothing, by reason ({@code mvrefresh_refresh_skipped_total}). */
+    public void refreshSkipped(String view, String reason) {
+        Counter.builder("mvrefresh.refresh.skipped")
+                .description("Runs that executed no REFRESH, by reason")
+                .tags(Tags.of("view", view, "reason", reason))
+                .register(registry)
+                .increment();
+    }
+
+    /** How long a run waited between being queued and starting ({@code mvrefresh_queue_wait_seconds}). */
+    public void queueWait(Priority priority, Duration waited) {
+        Timer.builder("mvrefresh.queue.wait")
+                .description("Time from queued to started, by the view's configured priority")
+                .tags(Tags.of("priority", priority.label()))
+                .register(registry)
+                .record(waited.isNegative() ? Duration.ZERO : waited);
     }
 
     /**

@@ -139,6 +139,10 @@ public class RefreshExecutor {
      * refresh. A forced refresh always runs.
      */
     private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint) {
+        if (stored.paused()) {
+            // Paused, possibly by another replica after this run was queued.
+            throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.PAUSED));
+        }
         if (job.trigger() == Trigger.ADMIN) {
             return;
         }

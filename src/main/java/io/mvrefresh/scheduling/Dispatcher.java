@@ -237,6 +237,43 @@ public class Dispatcher {
         });
     }
 
+    /**
+     * Pauses or resumes {@code view}: stored first (so every replica and a restart see it), then
+     * applied here. A queued run of a paused view is dropped; a running one finishes. Empty when
+     * the view is unknown.
+     */
+    public Uni<Optional<ViewStatus>> setPaused(ViewId view, boolean paused) {
+        synchronized (lock) {
+            if (!views.containsKey(view)) {
+                return Uni.createFrom().item(Optional.empty());
+            }
+        }
+        return store.setPaused(view, paused).map(ignored -> {
+            Ticket dropped = null;
+            synchronized (lock) {
+                ViewRuntime runtime = views.get(view);
+                if (runtime == null) {
+                    return Optional.<ViewStatus>empty();
+                }
+                ViewState state = runtime.state;
+                runtime.state = new ViewState(state.view(), state.lastSuccessAt(), state.lastVerifiedAt(), state.lastAttemptAt(),
+                        state.consecutiveFailures(), paused);
+                if (paused && runtime.queued != null) {
+                    dropped = runtime.queued;
+                    runtime.queued = null;
+                }
+            }
+            if (dropped != null) {
+                dropped.result().completeExceptionally(new IllegalStateException(view + " was paused before its run started"));
+            }
+            Log.infof("view %s %s", view, paused ? "paused" : "resumed");
+            if (!paused) {
+                armWakeUp();
+            }
+            return status(view);
+        });
+    }
+
     /** Every known view, configured or discovered, sorted by name. */
     public List<ViewStatus> statuses() {
         Instant now = clock.instant();
@@ -251,6 +288,14 @@ public class Dispatcher {
         Instant now = clock.instant();
         synchronized (lock) {
             return Optional.ofNullable(views.get(view)).map(runtime -> status(runtime, now));
+        }
+    }
+
+    /** Queued runs of views with {@code priority} (their configured priority), right now. */
+    public int queued(Priority priority) {
+        synchronized (lock) {
+            return (int) views.values().stream()
+                    .filter(runtime -> runtime.queued != null && runtime.settings.priority() == priority).count();
         }
     }
 
@@ -425,6 +470,7 @@ public class Dispatcher {
     }
 
     private void start(Ticket ticket) {
+        metrics.queueWait(ticket.job().settings().priority(), Duration.between(ticket.job().queuedAt(), clock.instant()));
         executor.execute(ticket.job()).subscribe().with(
                 run -> finished(ticket, run),
                 failure -> {
@@ -516,6 +562,9 @@ public class Dispatcher {
 
     private void record(ViewSettings settings, CompletedRun run) {
         RunRecord record = run.record();
+        if (run.outcome() instanceof RefreshOutcome.Skipped skipped) {
+            metrics.refreshSkipped(settings.view().toString(), skipped.reason().label());
+        }
         if (record.startedAt() != null && record.mode() != null) {
             metrics.refreshFinished(settings.view().toString(), settings.priority(), record.mode(), record.outcome(),
                     Duration.between(record.startedAt(), record.finishedAt()));

@@ -48,7 +48,7 @@ public class StateStore {
             """;
 
     private static final String STORED_FRESHNESS = """
-            SELECT fingerprint, last_success_at, last_verified_at FROM mvrefresh.view_state WHERE view = $1
+            SELECT fingerprint, last_success_at, last_verified_at, paused FROM mvrefresh.view_state WHERE view = $1
             """;
 
     private static final String RECORD_FAILURE = """
@@ -57,6 +57,11 @@ public class StateStore {
             ON CONFLICT (view) DO UPDATE
                SET last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
                    consecutive_failures = s.consecutive_failures + 1
+            """;
+
+    private static final String SET_PAUSED = """
+            INSERT INTO mvrefresh.view_state AS s (view, paused) VALUES ($1, $2)
+            ON CONFLICT (view) DO UPDATE SET paused = EXCLUDED.paused
             """;
 
     private static final String RECORD_KEYS_INVALIDATED =
@@ -118,7 +123,8 @@ public class StateStore {
                 return StoredFreshness.NEVER;
             }
             Row row = rows.iterator().next();
-            return new StoredFreshness(row.getString("fingerprint"), instant(row, "last_success_at"), instant(row, "last_verified_at"));
+            return new StoredFreshness(row.getString("fingerprint"), instant(row, "last_success_at"), instant(row, "last_verified_at"),
+                    row.getBoolean("paused"));
         });
     }
 
@@ -139,6 +145,11 @@ public class StateStore {
             return inserted.flatMap(ignored -> conn.preparedQuery(RECORD_FAILURE)
                     .execute(Tuple.of(run.view().toString(), timestamp(run.finishedAt())))).replaceWithVoid();
         });
+    }
+
+    /** Pauses or resumes a view for every replica, across restarts. */
+    public Uni<Void> setPaused(ViewId view, boolean paused) {
+        return pool.preparedQuery(SET_PAUSED).execute(Tuple.of(view.toString(), paused)).replaceWithVoid();
     }
 
     /** Fills in how many cache keys a run's invalidation removed. */

@@ -147,4 +147,42 @@ class AdminApiTest {
         authorized().queryParam("priority", "urgent").when().post("/admin/refresh")
                 .then().statusCode(400).body("error", containsString("priority=urgent is not a priority"));
     }
+
+    @Test
+    void shouldPauseAndResumeAViewPersistently() {
+        authorized().when().post("/admin/views/public.mv_brand_latest_summary/pause")
+                .then().statusCode(200).body("status", equalTo("paused"));
+        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'")).isEqualTo(true);
+        authorized().when().post("/admin/views/public.mv_brand_latest_summary/refresh")
+                .then().statusCode(409).body("error", containsString("is paused"));
+        // Another tick reads view_state again: the pause stands.
+        dispatcher.tick().await().atMost(java.time.Duration.ofSeconds(5));
+        authorized().when().get("/admin/views/public.mv_brand_latest_summary").then().body("status", equalTo("paused"));
+
+        authorized().when().post("/admin/views/public.mv_brand_latest_summary/resume")
+                .then().statusCode(200).body("status", org.hamcrest.Matchers.not(equalTo("paused")));
+        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'")).isEqualTo(false);
+        authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_latest_summary/refresh")
+                .then().statusCode(200).body("outcome", equalTo("success"));
+        authorized().when().post("/admin/views/public.nope/pause").then().statusCode(404);
+    }
+
+    @Test
+    void shouldListRecentRunsNewestFirst() {
+        authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_rankings/refresh").then().statusCode(200);
+        java.util.List<Integer> ids = authorized().queryParam("view", "public.mv_brand_rankings").queryParam("limit", "2")
+                .when().get("/admin/runs")
+                .then().statusCode(200)
+                .body("view", org.hamcrest.Matchers.everyItem(equalTo("public.mv_brand_rankings")))
+                .extract().path("runId");
+        assertThat(ids).hasSize(2).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        authorized().when().get("/admin/runs").then().statusCode(200).body("size()", org.hamcrest.Matchers.greaterThan(2));
+
+        authorized().queryParam("limit", "0").when().get("/admin/runs").then().statusCode(400)
+                .body("error", containsString("limit=0 must be a whole number from 1 to 1000"));
+        authorized().queryParam("limit", "5000").when().get("/admin/runs").then().statusCode(400);
+        authorized().queryParam("limit", "ten").when().get("/admin/runs").then().statusCode(400);
+        authorized().queryParam("view", "public.no_such_view").when().get("/admin/runs").then().statusCode(404);
+        given().when().get("/admin/runs").then().statusCode(401);
+    }
 }
