@@ -232,6 +232,15 @@ public interface MvRefreshConfig {
         @WithName("ready-requires-database")
         @WithDefault("false")
         boolean readyRequiresDatabase();
+
+        /**
+         * Liveness reports DOWN when the dispatcher has completed no tick for this long. A tick
+         * waits for PostgreSQL at most a third of it, so a database outage never trips it.
+         * Defaults to {@code 60s}.
+         */
+        @WithName("liveness-timeout")
+        @WithDefault("60s")
+        Duration livenessTimeout();
     }
 
     /** State schema management. */

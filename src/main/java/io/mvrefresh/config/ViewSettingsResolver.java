@@ -36,6 +36,11 @@ public final class ViewSettingsResolver {
         requirePositive(problems, "mvrefresh.scheduler.aging", config.scheduler().aging());
         requirePositive(problems, "mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval());
         requirePositive(problems, "mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval());
+        if (config.health().livenessTimeout().compareTo(config.scheduler().pollInterval().multipliedBy(3)) < 0) {
+            problems.add("mvrefresh.health.liveness-timeout=" + DurationText.of(config.health().livenessTimeout())
+                    + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
+                    + DurationText.of(config.scheduler().pollInterval()) + ")");
+        }
         requireNotNegative(problems, "mvrefresh.shutdown.grace", config.shutdown().grace());
         requirePositive(problems, "mvrefresh.history.retention", config.history().retention());
         if (config.invalidation().scanCount() < 1) {

@@ -49,6 +49,7 @@ public class Lifecycle {
     private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
 
+    private volatile long pollTimer;
     private volatile boolean started;
     private volatile boolean stopping;
 
@@ -120,7 +121,7 @@ public class Lifecycle {
         }
         started = true;
         Log.info("mvrefresh: started, dispatching");
-        every(config.scheduler().pollInterval(), () -> dispatcher.tick());
+        pollTimer = every(config.scheduler().pollInterval(), () -> dispatcher.tick());
         every(config.discovery().rescanInterval(), () -> catalog.rescan()
                 .invoke(dispatcher::applyCatalog).invoke(gauges::sync).replaceWithVoid());
         every(PRUNE_EVERY, () -> store.pruneRunsBefore(clock.instant().minus(config.history().retention()))
@@ -135,13 +136,23 @@ public class Lifecycle {
         dispatcher.tick().subscribe().with(ignored -> { }, failure -> Log.warn("dispatcher: first tick failed", failure));
     }
 
+    /**
+     * Stops the dispatcher's poll, leaving everything else running: the loop is then stuck as far
+     * as liveness can tell. Package-visible for the liveness test.
+     */
+    void haltDispatcherLoop() {
+        vertx.cancelTimer(pollTimer);
+        dispatcher.stop();
+    }
+
     /** Runs {@code work} periodically; one failed run is logged and the next one runs as usual. */
-    private void every(Duration period, java.util.function.Supplier<Uni<Void>> work) {
+    private long every(Duration period, java.util.function.Supplier<Uni<Void>> work) {
         long id = vertx.setPeriodic(Math.max(1, period.toMillis()), timerId -> work.get().subscribe().with(
                 ignored -> { },
                 failure -> Log.debugf("periodic task failed, will run again in %s: %s", period, failure.getMessage())));
         synchronized (timers) {
             timers.add(id);
         }
+        return id;
     }
 }

@@ -11,14 +11,14 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
 /**
- * {@code /q/health/live}: the dispatcher loop is still ticking. It never looks at PostgreSQL or
- * Redis: restarting the pod would not bring either back.
+ * {@code /q/health/live}: the dispatcher loop is still completing ticks. It never looks at
+ * PostgreSQL or Redis (restarting the pod would not bring either back): a tick completes, with a
+ * failure, when PostgreSQL is down or hangs. A loop that stops completing ticks (a deadlock, a
+ * blocked event loop, a lost timer) is what a restart cures.
  */
 @Liveness
 @ApplicationScoped
 public class DispatcherLivenessCheck implements HealthCheck {
-
-    private static final Duration MINIMUM_STALL = Duration.ofSeconds(30);
 
     private final Dispatcher dispatcher;
     private final Clock clock;
@@ -27,13 +27,12 @@ public class DispatcherLivenessCheck implements HealthCheck {
     public DispatcherLivenessCheck(Dispatcher dispatcher, Clock clock, MvRefreshConfig config) {
         this.dispatcher = dispatcher;
         this.clock = clock;
-        Duration tenPolls = config.scheduler().pollInterval().multipliedBy(10);
-        this.stallAfter = tenPolls.compareTo(MINIMUM_STALL) > 0 ? tenPolls : MINIMUM_STALL;
+        this.stallAfter = config.health().livenessTimeout();
     }
 
     @Override
     public HealthCheckResponse call() {
-        Instant lastTick = dispatcher.lastTickAt();
+        Instant lastTick = dispatcher.lastTickCompletedAt();
         if (lastTick == null) {
             // Not started yet: the startup probe covers that phase.
             return HealthCheckResponse.named("mvrefresh-dispatcher").up().withData("ticking", false).build();
@@ -41,7 +40,7 @@ public class DispatcherLivenessCheck implements HealthCheck {
         Duration since = Duration.between(lastTick, clock.instant());
         return HealthCheckResponse.named("mvrefresh-dispatcher")
                 .status(since.compareTo(stallAfter) <= 0)
-                .withData("lastTickAt", lastTick.toString())
+                .withData("lastTickCompletedAt", lastTick.toString())
                 .withData("secondsSinceLastTick", since.toSeconds())
                 .build();
     }

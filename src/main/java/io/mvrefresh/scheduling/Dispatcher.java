@@ -5,6 +5,7 @@ import io.mvrefresh.cache.InvalidationWorker;
 import io.mvrefresh.catalog.CatalogSnapshot;
 import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.Priority;
 import io.mvrefresh.config.ViewSettings;
@@ -53,6 +54,7 @@ public class Dispatcher {
     private final int concurrency;
     private final Duration aging;
     private final Duration pollInterval;
+    private final Duration tickTimeout;
     private final Vertx vertx;
     private final AtomicReference<Long> wakeUpTimer = new AtomicReference<>();
 
@@ -65,13 +67,14 @@ public class Dispatcher {
     private boolean firstTickDone;
     private boolean stopped;
 
-    private volatile Instant lastTickAt;
+    private volatile Instant lastTickCompletedAt;
     private volatile boolean databaseReachable = true;
 
     public Dispatcher(RefreshExecutor executor, StateStore store, InvalidationWorker invalidations, RefreshMetrics metrics,
             Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config, Vertx vertx) {
         this.vertx = vertx;
         this.pollInterval = config.scheduler().pollInterval();
+        this.tickTimeout = config.health().livenessTimeout().dividedBy(3);
         this.executor = executor;
         this.store = store;
         this.invalidations = invalidations;
@@ -129,8 +132,9 @@ public class Dispatcher {
      * Called on a timer, and by tests with a settable clock.
      */
     public Uni<Void> tick() {
-        lastTickAt = clock.instant();
         return store.viewStates()
+                .ifNoItem().after(tickTimeout).failWith(() -> new IllegalStateException(
+                        "no answer from PostgreSQL within " + DurationText.of(tickTimeout)))
                 .invoke(states -> {
                     if (!databaseReachable) {
                         Log.info("dispatcher: PostgreSQL is reachable again, dispatching resumes");
@@ -149,6 +153,7 @@ public class Dispatcher {
                 .invoke(() -> {
                     dispatch();
                     armWakeUp();
+                    lastTickCompletedAt = clock.instant();
                 });
     }
 
@@ -306,9 +311,9 @@ public class Dispatcher {
         }
     }
 
-    /** When the loop last ran; liveness is judged by it. */
-    public Instant lastTickAt() {
-        return lastTickAt;
+    /** When a tick last completed, whatever PostgreSQL did; liveness is judged by it. Null before the first. */
+    public Instant lastTickCompletedAt() {
+        return lastTickCompletedAt;
     }
 
     /** Whether the last tick could read PostgreSQL. */

@@ -1,0 +1,90 @@
+package io.mvrefresh.lifecycle;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.Management;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
+import io.restassured.response.ValidatableResponse;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+@QuarkusTest
+@TestProfile(HealthTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HealthTest {
+
+    public static class Profile extends DatabaseProfile {
+        @Override
+        protected Map<String, String> settings() {
+            return Map.of(
+                    "mvrefresh.defaults.enabled", "false",
+                    // mvrefresh deployed on its own, not as a sidecar: readiness follows PostgreSQL.
+                    "mvrefresh.health.ready-requires-database", "true",
+                    "mvrefresh.health.liveness-timeout", "3s");
+        }
+
+        @Override
+        protected boolean viaProxy() {
+            return true;
+        }
+    }
+
+    @Inject
+    Lifecycle lifecycle;
+
+    private static ValidatableResponse get(String path) {
+        // A short timeout: a probe that hangs is a failed probe, and the next poll tries again.
+        return given().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+                        .setParam("http.connection.timeout", 2000).setParam("http.socket.timeout", 2000)))
+                .when().get(Management.url(path)).then();
+    }
+
+    @Test
+    @Order(1)
+    void shouldReportStartedLiveAndReady() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/started").statusCode(200));
+        get("/q/health/live").statusCode(200).body("status", equalTo("UP"));
+        get("/q/health/ready").statusCode(200)
+                .body("checks.find { it.name == 'mvrefresh-ready' }.data.postgresql", equalTo("reachable"))
+                .body("checks.find { it.name == 'mvrefresh-ready' }.data.redis", equalTo("reachable"));
+    }
+
+    @Test
+    @Order(2)
+    void shouldFollowPostgresInReadinessWhenRequiredButNeverInLiveness() {
+        IsolatedDatabase.proxy().cut();
+        try {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/ready").statusCode(503)
+                    .body("checks.find { it.name == 'mvrefresh-ready' }.data.postgresql", equalTo("unreachable")));
+            // Longer than the liveness timeout: ticks keep completing (with a failure) meanwhile.
+            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).untilAsserted(() ->
+                    get("/q/health/live").statusCode(200).body("status", equalTo("UP")));
+        } finally {
+            IsolatedDatabase.proxy().restore();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/ready").statusCode(200));
+    }
+
+    @Test
+    @Order(3)
+    void shouldTurnLivenessDownWhenTheDispatcherStopsMakingProgress() {
+        get("/q/health/live").statusCode(200);
+
+        lifecycle.haltDispatcherLoop();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/live").statusCode(503)
+                .body("checks.find { it.name == 'mvrefresh-dispatcher' }.status", equalTo("DOWN")));
+    }
+}
