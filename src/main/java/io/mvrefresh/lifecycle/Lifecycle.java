@@ -1,6 +1,9 @@
 package io.mvrefresh.lifecycle;
 
+import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationWorker;
+import io.mvrefresh.config.DurationText;
+import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
@@ -19,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +39,8 @@ public class Lifecycle {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_POLL = Duration.ofMillis(20);
 
     private final MvRefreshConfig config;
     private final ViewSettingsResolver resolver;
@@ -45,6 +51,8 @@ public class Lifecycle {
     private final DemoDatabase demo;
     private final InvalidationWorker invalidations;
     private final ViewGauges gauges;
+    private final RefreshExecutor executor;
+    private final InvalidationQueue invalidationQueue;
     private final Vertx vertx;
     private final Clock clock;
     private final List<Long> timers = new ArrayList<>();
@@ -54,7 +62,10 @@ public class Lifecycle {
     private volatile boolean stopping;
 
     public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
-            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, ViewGauges gauges, Vertx vertx, Clock clock) {
+            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, InvalidationQueue invalidationQueue,
+            ViewGauges gauges, RefreshExecutor executor, Vertx vertx, Clock clock) {
+        this.executor = executor;
+        this.invalidationQueue = invalidationQueue;
         this.gauges = gauges;
         this.invalidations = invalidations;
         this.config = config;
@@ -80,19 +91,54 @@ public class Lifecycle {
                 .subscribe().with(ignored -> startLoops(), failure -> Log.error("startup: gave up", failure));
     }
 
+    /**
+     * Readiness goes down and no refresh starts any more; refreshes in progress get
+     * {@code mvrefresh.shutdown.grace} to finish, then are cancelled on the server and recorded
+     * {@code cancelled}; pending invalidations get what is left of the grace. Runs on Quarkus'
+     * shutdown thread, where waiting is allowed; PostgreSQL and Redis clients close after it.
+     */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
+        Instant deadline = clock.instant().plus(config.shutdown().grace());
         synchronized (timers) {
             timers.forEach(vertx::cancelTimer);
             timers.clear();
         }
         dispatcher.stop();
+        int running = dispatcher.inFlight();
+        if (running > 0) {
+            Log.infof("shutdown: waiting up to %s for %d refresh(es) in progress", DurationText.of(config.shutdown().grace()), running);
+            if (!waitUntil(deadline, () -> dispatcher.inFlight() == 0)) {
+                Log.warnf("shutdown: cancelling %d refresh(es) still running after %s", dispatcher.inFlight(),
+                        DurationText.of(config.shutdown().grace()));
+                executor.cancelAll().await().atMost(CANCEL_WAIT);
+                if (!waitUntil(clock.instant().plus(CANCEL_WAIT), () -> dispatcher.inFlight() == 0)) {
+                    Log.errorf("shutdown: %d refresh(es) did not end after their cancel request", dispatcher.inFlight());
+                }
+            }
+        }
+        waitUntil(deadline, () -> invalidationQueue.pending() == 0);
         int unfinished = invalidations.stop();
         if (unfinished > 0) {
             Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; those views' next refresh invalidates again",
                     unfinished);
         }
-        Log.info("mvrefresh: stopped dispatching");
+        Log.info("mvrefresh: stopped");
+    }
+
+    private boolean waitUntil(Instant deadline, java.util.function.BooleanSupplier done) {
+        while (!done.getAsBoolean()) {
+            if (!clock.instant().isBefore(deadline)) {
+                return false;
+            }
+            try {
+                Thread.sleep(SHUTDOWN_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return done.getAsBoolean();
+            }
+        }
+        return true;
     }
 
     /** Configuration valid and the first catalog scan done: the startup probe's condition. */

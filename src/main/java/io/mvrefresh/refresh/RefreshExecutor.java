@@ -13,13 +13,17 @@ import io.mvrefresh.state.StoredFreshness;
 import io.mvrefresh.state.Trigger;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -36,6 +40,7 @@ public class RefreshExecutor {
     private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(1);
 
     private final Pool pool;
+    private final Map<Long, SqlConnection> inFlight = new ConcurrentHashMap<>();
     private final CatalogReader catalog;
     private final StateStore state;
     private final Clock clock;
@@ -53,8 +58,12 @@ public class RefreshExecutor {
     public Uni<CompletedRun> execute(RefreshJob job) {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
-        return pool.withConnection(conn -> refreshInTransaction(conn, job, startedAt, attempted)
-                        .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull()))
+        return pool.withConnection(conn -> {
+                    inFlight.put(job.runId(), conn);
+                    return refreshInTransaction(conn, job, startedAt, attempted)
+                            .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
+                            .eventually(() -> inFlight.remove(job.runId()));
+                })
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt);
@@ -161,6 +170,23 @@ public class RefreshExecutor {
         if (job.settings().skipUnchanged() && fingerprint != null && current.populated() && fingerprint.equals(stored.fingerprint())) {
             throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.UNCHANGED));
         }
+    }
+
+    /**
+     * Asks PostgreSQL to cancel every refresh in progress (the protocol's cancel request, as
+     * pg_cancel_backend would): each ends with PostgreSQL's "canceling statement due to user
+     * request", its transaction rolled back and its advisory lock released, and is recorded
+     * {@code cancelled}. Answers how many cancel requests were sent.
+     */
+    public Uni<Integer> cancelAll() {
+        List<Uni<Void>> cancels = inFlight.values().stream()
+                .map(conn -> PgConnection.cast(conn).cancelRequest().onFailure().invoke(e ->
+                        Log.warnf("could not send a cancel request: %s", e.getMessage())).onFailure().recoverWithNull())
+                .toList();
+        if (cancels.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return Uni.join().all(cancels).andCollectFailures().replaceWith(cancels.size());
     }
 
     /** What a view's configured mode means for it right now. */

@@ -1,0 +1,87 @@
+package io.mvrefresh.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.PackagedApp;
+import io.mvrefresh.support.Postgres;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM with a long refresh in progress, as Kubernetes stops a pod: readiness goes down, the
+ * refresh gets the grace period, is then cancelled on the server and recorded, nothing is left
+ * behind in PostgreSQL, and the process exits by itself in time.
+ */
+class GracefulShutdownIT {
+
+    private static final String DATABASE = "mvrefresh_it_shutdown";
+    private static final Duration GRACE = Duration.ofSeconds(3);
+
+    @AfterAll
+    static void dropDatabase() {
+        Postgres.dropDatabase(DATABASE);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int status(int port, String path) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
+            connection.setConnectTimeout(500);
+            connection.setReadTimeout(500);
+            return connection.getResponseCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void shouldCancelTheRefreshAfterTheGraceRecordItAndExitInTime() throws Exception {
+        Postgres postgres = IsolatedDatabase.create(DATABASE, List.of("long_refresh"));
+        int management = freePort();
+        String refreshing = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE
+                + "' AND state = 'active' AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_two_minutes%'";
+        try (PackagedApp app = PackagedApp.start(DATABASE, List.of(
+                "quarkus.management.port=" + management,
+                "mvrefresh.discovery.include=mv_two_minutes",
+                "mvrefresh.shutdown.grace=" + GRACE.toSeconds() + "s"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> postgres.count(refreshing) == 1);
+            assertThat(status(management, "/q/health/ready")).isEqualTo(200);
+
+            long stoppingAt = System.nanoTime();
+            app.terminate();
+            // Until it exits, readiness must no longer say ready.
+            await().atMost(Duration.ofSeconds(2)).until(() -> status(management, "/q/health/ready") != 200);
+            int exitCode = app.awaitExit(GRACE.toSeconds() + 10);
+            Duration took = Duration.ofNanos(System.nanoTime() - stoppingAt);
+
+            assertThat(exitCode).as(app.output()).isIn(0, 143);
+            assertThat(took).as("exits by itself within the grace plus a few seconds")
+                    .isBetween(GRACE.minusMillis(200), GRACE.plusSeconds(5));
+        }
+
+        Map<String, Object> run = postgres.rows("SELECT outcome, error, started_at, finished_at FROM mvrefresh.refresh_run"
+                + " WHERE view = 'public.mv_two_minutes'").getFirst();
+        assertThat(run.get("outcome")).isEqualTo("cancelled");
+        assertThat((String) run.get("error")).contains("canceling statement due to user request");
+        assertThat(postgres.count(refreshing)).as("no refresh left running").isZero();
+        assertThat(postgres.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE + "' AND pid <> pg_backend_pid()"))
+                .as("no session (open transaction) left behind").isZero();
+        assertThat(postgres.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).as("no advisory lock left").isZero();
+        assertThat(postgres.value("SELECT relispopulated FROM pg_class WHERE relname = 'mv_two_minutes'"))
+                .as("the cancelled refresh was rolled back").isEqualTo(false);
+    }
+}
