@@ -77,4 +77,6 @@ ensure_redis() {
 
 ensure_postgres
 ensure_redis
-echo "local-services: PostgreSQL on $PGHOST:$PGPORT and Redis on $PGHOST:$REDIS_PORT are up"
+# The alert-rule tests need promtool; it comes out of Debian's package, no server is installed.
+promtool=$("$(dirname "$0")/promtool.sh")
+echo "local-services: PostgreSQL on $PGHOST:$PGPORT and Redis on $PGHOST:$REDIS_PORT are up; promtool at $promtool"

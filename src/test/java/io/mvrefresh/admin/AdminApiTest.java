@@ -185,4 +185,14 @@ class AdminApiTest {
         authorized().queryParam("view", "public.no_such_view").when().get("/admin/runs").then().statusCode(404);
         given().when().get("/admin/runs").then().statusCode(401);
     }
+
+    @Test
+    void shouldDescribeTheAdminApiInOpenApiOnTheManagementPortOnly() {
+        given().when().get(io.mvrefresh.support.Management.url("/q/openapi")).then().statusCode(200)
+                .body(containsString("/admin/views/{view}/refresh"))
+                .body(containsString("/admin/runs"))
+                .body(containsString("/admin/views/{view}/pause"))
+                .body(containsString("bearer"));
+        given().when().get("/q/openapi").then().statusCode(404);
+    }
 }
