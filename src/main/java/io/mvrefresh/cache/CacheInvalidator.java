@@ -10,6 +10,7 @@ import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.keys.ReactiveKeyScanCursor;
+import io.quarkus.redis.datasource.keys.RedisValueType;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
 import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
@@ -107,6 +108,13 @@ public class CacheInvalidator {
     private Uni<Long> invalidateTag(String tag, AtomicLong removed) {
         String draining = tag + DRAINING_SUFFIX;
         return drainSet(draining, removed)
+                .call(() -> bounded(keys.type(tag)).invoke(type -> {
+                    // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
+                    if (type != RedisValueType.SET && type != RedisValueType.NONE) {
+                        throw new IllegalStateException("tag key " + tag + " holds a " + type.name().toLowerCase(java.util.Locale.ROOT)
+                                + ", not a set: fix invalidate.tags or the application that writes it");
+                    }
+                }))
                 .flatMap(leftover -> bounded(keys.renamenx(tag, draining))
                         // No set: nothing was cached under this tag since its last invalidation. The
                         // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.

@@ -37,6 +37,11 @@ class CacheInvalidationTest {
 
     public static class Profile extends DatabaseProfile {
         @Override
+        protected String redisPrefix() {
+            return PREFIX;
+        }
+
+        @Override
         protected Map<String, String> settings() {
             Map<String, String> settings = new HashMap<>();
             settings.put("mvrefresh.defaults.interval", "1d");

@@ -34,6 +34,11 @@ class PatternInvalidationTest {
 
     public static class Profile extends DatabaseProfile {
         @Override
+        protected String redisPrefix() {
+            return PREFIX;
+        }
+
+        @Override
         protected Map<String, String> settings() {
             return Map.of(
                     // A database index other than 0: the rules act where the application's keys are.

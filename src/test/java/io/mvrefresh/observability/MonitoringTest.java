@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.IsolatedDatabase;
 import io.mvrefresh.support.Management;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
@@ -68,6 +69,11 @@ class MonitoringTest {
         protected List<String> fixtures() {
             return List.of("ratios");
         }
+
+        @Override
+        protected String redisPrefix() {
+            return PREFIX;
+        }
     }
 
     private static final Postgres POSTGRES = new Postgres(new Profile().database());
@@ -83,11 +89,7 @@ class MonitoringTest {
 
     @AfterAll
     static void removeKeys() {
-        try {
-            new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "DEL", PREFIX + "not-a-set", PREFIX + "daily:1").start().waitFor();
-        } catch (IOException | InterruptedException ignored) {
-            // Best effort: the next run removes them before use.
-        }
+        IsolatedDatabase.removeRedisKeys(PREFIX);
     }
 
     private static String scrape() {
@@ -112,6 +114,7 @@ class MonitoringTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> scrape().contains(
                 "mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_metric_summary\"}"));
         await().atMost(Duration.ofSeconds(15)).until(() -> scrape().contains("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_sentiment_weekly\"}"));
+        assertThat(redis.value(String.class).get(PREFIX + "not-a-set")).as("a misconfigured tag is left alone").isEqualTo("oops");
 
         String text = scrape();
         assertThat(text)

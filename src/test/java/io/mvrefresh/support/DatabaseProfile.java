@@ -23,6 +23,14 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         return List.of();
     }
 
+    /**
+     * The prefix of every Redis key this class uses, removed before the application starts (so
+     * nothing an earlier, interrupted run left behind meets its startup refreshes). Empty: none.
+     */
+    protected String redisPrefix() {
+        return "";
+    }
+
     /** Whether the application uses a Redis server of the test's own ({@link OwnRedisServer}). */
     protected boolean ownRedis() {
         return false;
@@ -51,7 +59,8 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
     @Override
     public List<TestResourceEntry> testResources() {
         TestResourceEntry database = new TestResourceEntry(IsolatedDatabase.class,
-                Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy())));
+                Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy()),
+                        "redis-prefix", redisPrefix()));
         return ownRedis() ? List.of(database, new TestResourceEntry(OwnRedisServer.class)) : List.of(database);
     }
 }

@@ -23,6 +23,7 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
     private String database;
     private String[] fixtures = new String[0];
     private boolean viaProxy;
+    private String redisPrefix = "";
 
     @Override
     public void init(Map<String, String> initArgs) {
@@ -30,6 +31,7 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
         String names = initArgs.getOrDefault("fixtures", "");
         fixtures = names.isBlank() ? new String[0] : names.split(",");
         viaProxy = Boolean.parseBoolean(initArgs.getOrDefault("proxy", "false"));
+        redisPrefix = initArgs.getOrDefault("redis-prefix", "");
     }
 
     /** The TCP proxy between the application and PostgreSQL, for classes that asked for one. */
@@ -43,6 +45,9 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         Postgres postgres = create(database, Arrays.asList(fixtures));
+        if (!redisPrefix.isEmpty()) {
+            removeRedisKeys(redisPrefix);
+        }
         String url = postgres.reactiveUrl();
         if (viaProxy) {
             try {
@@ -65,6 +70,23 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
             proxy = null;
         }
         Postgres.dropDatabase(database);
+    }
+
+    /** Removes every key under {@code prefix} from the local Redis, with redis-cli (the application is not up yet). */
+    public static void removeRedisKeys(String prefix) {
+        try {
+            Process process = new ProcessBuilder("sh", "-c",
+                    "redis-cli -h 127.0.0.1 --scan --pattern \"$0*\" | xargs -r redis-cli -h 127.0.0.1 unlink", prefix)
+                    .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("could not remove Redis keys under " + prefix + ": " + output);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A fresh database with the star schema and the named fixtures. */
