@@ -1,0 +1,85 @@
+package io.mvrefresh.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.PackagedApp;
+import io.mvrefresh.support.Postgres;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** A view paused through the admin API stays paused when mvrefresh restarts. */
+class PauseAcrossRestartIT {
+
+    private static final String DATABASE = "mvrefresh_it_pause";
+    private static final String TOKEN = "it-token";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterAll
+    static void dropDatabase() {
+        Postgres.dropDatabase(DATABASE);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static HttpResponse<String> call(String method, int port, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .header("Authorization", "Bearer " + TOKEN).method(method, HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static PackagedApp start(int port) throws IOException {
+        return PackagedApp.start(DATABASE, List.of("quarkus.http.port=" + port, "mvrefresh.admin.token=" + TOKEN,
+                "mvrefresh.discovery.include=mv_metric_summary", "mvrefresh.defaults.interval=2s",
+                "mvrefresh.defaults.skip-unchanged=false"));
+    }
+
+    @Test
+    void shouldStayPausedAfterARestart() throws Exception {
+        Postgres postgres = IsolatedDatabase.create(DATABASE, List.of());
+        int port = freePort();
+        try (PackagedApp first = start(port)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                HttpResponse<String> view = call("GET", port, "/admin/views/public.mv_metric_summary");
+                return view != null && view.statusCode() == 200 && view.body().contains("\"lastSuccessAt\":\"");
+            });
+            assertThat(call("POST", port, "/admin/views/public.mv_metric_summary/pause").statusCode()).isEqualTo(200);
+        }
+        long runsWhenPaused = postgres.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'");
+
+        try (PackagedApp second = start(port)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                HttpResponse<String> view = call("GET", port, "/admin/views/public.mv_metric_summary");
+                return view != null && view.statusCode() == 200;
+            });
+            assertThat(call("GET", port, "/admin/views/public.mv_metric_summary").body()).contains("\"status\":\"paused\"");
+            // Several intervals pass: a paused view is never refreshed.
+            Thread.sleep(5_000);
+            assertThat(postgres.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'")).isEqualTo(runsWhenPaused);
+
+            assertThat(call("POST", port, "/admin/views/public.mv_metric_summary/resume").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(15)).until(() ->
+                    postgres.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'") > runsWhenPaused);
+        }
+    }
+}
