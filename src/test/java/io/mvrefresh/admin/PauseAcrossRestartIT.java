@@ -7,7 +7,6 @@ import io.mvrefresh.support.IsolatedDatabase;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,12 +26,6 @@ class PauseAcrossRestartIT {
     @AfterAll
     static void dropDatabase() {
         Postgres.dropDatabase(DATABASE);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static HttpResponse<String> call(String method, int port, String path) {
@@ -57,7 +50,7 @@ class PauseAcrossRestartIT {
     @Test
     void shouldStayPausedAfterARestart() throws Exception {
         Postgres postgres = IsolatedDatabase.create(DATABASE, List.of());
-        int port = freePort();
+        int port = PackagedApp.freePort();
         try (PackagedApp first = start(port)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 HttpResponse<String> view = call("GET", port, "/admin/views/public.mv_metric_summary");

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mvrefresh.catalog.ViewId;
 import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.config.MvRefreshConfig;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import java.time.Duration;
+import io.mvrefresh.support.ConfigMappings;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +18,7 @@ class InvalidationQueueTest {
     private static final ViewId C = new ViewId("public", "mv_c");
 
     private static InvalidationQueue queueOf(int capacity) {
-        MvRefreshConfig config = new SmallRyeConfigBuilder()
-                .withMapping(MvRefreshConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity)), "test", 500))
-                .withDefaultValue("HOSTNAME", "test")
-                .build().getConfigMapping(MvRefreshConfig.class);
+        MvRefreshConfig config = ConfigMappings.load(Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity)));
         return new InvalidationQueue(config);
     }
 

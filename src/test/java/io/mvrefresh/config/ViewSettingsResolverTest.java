@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mvrefresh.catalog.ViewId;
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.mvrefresh.support.ConfigMappings;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,13 +13,7 @@ import org.junit.jupiter.api.Test;
 class ViewSettingsResolverTest {
 
     private static MvRefreshConfig load(Map<String, String> properties) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withMapping(MvRefreshConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(properties, "test", 500))
-                .withDefaultValue("HOSTNAME", "test")
-                .build();
-        return config.getConfigMapping(MvRefreshConfig.class);
+        return ConfigMappings.load(properties);
     }
 
     private static ViewSettingsResolver resolve(Map<String, String> properties) {

@@ -8,7 +8,6 @@ import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -31,12 +30,6 @@ class GracefulShutdownIT {
         Postgres.dropDatabase(DATABASE);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static int status(int port, String path) {
         try {
             HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL().openConnection();
@@ -51,7 +44,7 @@ class GracefulShutdownIT {
     @Test
     void shouldCancelTheRefreshAfterTheGraceRecordItAndExitInTime() throws Exception {
         Postgres postgres = IsolatedDatabase.create(DATABASE, List.of("long_refresh"));
-        int management = freePort();
+        int management = PackagedApp.freePort();
         String refreshing = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE
                 + "' AND state = 'active' AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_two_minutes%'";
         try (PackagedApp app = PackagedApp.start(DATABASE, List.of(

@@ -11,19 +11,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.support.ConfigMappings;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Management;
-import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -107,12 +104,7 @@ class PackagingTest {
         properties.stringPropertyNames().stream().filter(key -> key.startsWith("mvrefresh."))
                 .forEach(key -> mvrefresh.put(key, properties.getProperty(key)));
         assertThat(mvrefresh).as("settings in %s", file).isNotEmpty();
-        MvRefreshConfig config = new SmallRyeConfigBuilder()
-                .withMapping(MvRefreshConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(mvrefresh, file.toString(), 500))
-                .withDefaultValue("HOSTNAME", "test")
-                .build().getConfigMapping(MvRefreshConfig.class);
+        MvRefreshConfig config = ConfigMappings.load(mvrefresh);
         assertThat(ViewSettingsResolver.validate(config).configuredViews()).isNotEmpty();
     }
 
@@ -127,12 +119,7 @@ class PackagingTest {
         }
         assertThat(key).startsWith("mvrefresh.");
         // Unknown keys under mvrefresh. fail the mapping, as they fail startup.
-        new SmallRyeConfigBuilder()
-                .withMapping(MvRefreshConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(Map.of(key, "x"), "env", 500))
-                .withDefaultValue("HOSTNAME", "test")
-                .build();
+        ConfigMappings.load(Map.of(key, "x"));
     }
 
     @Test

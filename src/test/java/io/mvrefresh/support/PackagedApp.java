@@ -41,6 +41,13 @@ public final class PackagedApp implements AutoCloseable {
         return new PackagedApp(process, log);
     }
 
+    /** A loopback port nobody listens on right now, for an instance that needs a known port. */
+    public static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     /** Waits for the process to end by itself; answers its exit code. */
     public int awaitExit(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
