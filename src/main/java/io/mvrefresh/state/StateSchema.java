@@ -55,7 +55,9 @@ public final class StateSchema {
     /** Creates whatever of the schema is missing, in one transaction. */
     public static Uni<Void> migrate(Pool pool) {
         return pool.withTransaction(conn -> {
-            Uni<Void> chain = conn.query(SERIALIZE).execute().replaceWithVoid();
+            // "already exists, skipping" notices on every start would only be noise in the log.
+            Uni<Void> chain = conn.query("SET LOCAL client_min_messages = warning").execute()
+                    .flatMap(ignored -> conn.query(SERIALIZE).execute()).replaceWithVoid();
             for (String statement : STATEMENTS) {
                 chain = chain.flatMap(ignored -> conn.query(statement).execute().replaceWithVoid());
             }
