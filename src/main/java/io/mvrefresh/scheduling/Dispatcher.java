@@ -166,7 +166,9 @@ public class Dispatcher {
         Instant now = clock.instant();
         Instant earliest = null;
         synchronized (lock) {
-            if (stopped) {
+            // Without PostgreSQL an overdue view would re-arm at once after every failed tick: a
+            // busy loop against a database that is down. The poll retries at its own pace.
+            if (stopped || !databaseReachable) {
                 return;
             }
             for (ViewRuntime runtime : views.values()) {
@@ -181,6 +183,7 @@ public class Dispatcher {
         if (earliest == null) {
             return;
         }
+        // A view due already is queued by the very next tick, so this cannot repeat itself.
         long delayMillis = Math.max(1, Duration.between(now, earliest).toMillis() + 1);
         if (delayMillis >= pollInterval.toMillis()) {
             return;

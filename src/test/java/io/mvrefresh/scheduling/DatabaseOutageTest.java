@@ -58,7 +58,11 @@ class DatabaseOutageTest {
         OffsetDateTime cutAt = OffsetDateTime.now();
         await().atMost(Duration.ofSeconds(10)).until(() -> !dispatcher.databaseReachable());
         long recordedBeforeRestore = runs().size();
+        int attemptsBefore = proxy.refusedWhileCut();
         Thread.sleep(3000); // an outage that lasts a few seconds; nothing is polled meanwhile
+        // Views overdue all the while must not turn into a busy loop against the missing database:
+        // roughly one attempt per poll (1 s), not one per millisecond.
+        assertThat(proxy.refusedWhileCut() - attemptsBefore).as("connection attempts in 3 s of outage").isLessThan(30);
         given().when().get(Management.url("/q/health/live")).then().statusCode(200).body("status", equalTo("UP"));
         given().when().get(Management.url("/q/health/ready")).then().statusCode(200)
                 .body("checks.find { it.name == 'mvrefresh-ready' }.data.postgresql", equalTo("unreachable"));

@@ -21,6 +21,7 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger refusedWhileCut = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -49,6 +50,11 @@ public final class TcpProxy implements AutoCloseable {
         cut = false;
     }
 
+    /** Connections attempted (and dropped) while cut: how hard the client retried. */
+    public int refusedWhileCut() {
+        return refusedWhileCut.get();
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -61,6 +67,7 @@ public final class TcpProxy implements AutoCloseable {
             try {
                 Socket client = server.accept();
                 if (cut) {
+                    refusedWhileCut.incrementAndGet();
                     closeQuietly(client);
                     continue;
                 }
