@@ -79,25 +79,28 @@ public class CacheInvalidator {
         Uni<Void> done = Uni.createFrom().voidItem();
         if (rules.generationKey().isPresent()) {
             String key = rules.generationKey().get();
-            done = done.call(() -> timed(view, InvalidationStrategy.GENERATION, () -> bounded(counters.incr(key)).replaceWith(0L)));
+            done = done.call(() -> timed(view, InvalidationStrategy.GENERATION, removed, () -> bounded(counters.incr(key)).replaceWithVoid()));
         }
         for (String tag : rules.tags()) {
-            done = done.call(() -> timed(view, InvalidationStrategy.TAG, () -> invalidateTag(tag, removed)));
+            done = done.call(() -> timed(view, InvalidationStrategy.TAG, removed, () -> invalidateTag(tag, removed)));
         }
         for (String pattern : rules.patterns()) {
-            done = done.call(() -> timed(view, InvalidationStrategy.PATTERN, () -> unlinkMatching(pattern, removed)));
+            done = done.call(() -> timed(view, InvalidationStrategy.PATTERN, removed, () -> unlinkMatching(pattern, removed)));
         }
         return done.call(() -> publish(request, removed.get()));
     }
 
-    private Uni<Long> timed(String view, InvalidationStrategy strategy, Supplier<Uni<Long>> work) {
+    /** Runs one strategy and records its time and the keys it removed (what {@code removed} grew by). */
+    private Uni<Void> timed(String view, InvalidationStrategy strategy, AtomicLong removed, Supplier<Uni<Void>> work) {
         Instant started = clock.instant();
-        return work.get().invoke(count -> metrics.strategyCompleted(view, strategy, Duration.between(started, clock.instant()), count));
+        long before = removed.get();
+        return work.get().invoke(() -> metrics.strategyCompleted(view, strategy, Duration.between(started, clock.instant()),
+                removed.get() - before));
     }
 
-    private Uni<Long> unlinkMatching(String pattern, AtomicLong removed) {
+    private Uni<Void> unlinkMatching(String pattern, AtomicLong removed) {
         ReactiveKeyScanCursor<String> cursor = keys.scan(new KeyScanArgs().match(pattern).count(scanCount));
-        return drain(() -> cursor.hasNext(), () -> cursor.next(), Set.of(), 0L, removed);
+        return drain(() -> cursor.hasNext(), () -> cursor.next(), Set.of(), removed);
     }
 
     /**
@@ -105,7 +108,7 @@ public class CacheInvalidator {
      * it is drained starts a fresh set instead of adding to one about to be deleted. A drain cut
      * short by a failure is finished first on the retry.
      */
-    private Uni<Long> invalidateTag(String tag, AtomicLong removed) {
+    private Uni<Void> invalidateTag(String tag, AtomicLong removed) {
         String draining = tag + DRAINING_SUFFIX;
         return drainSet(draining, removed)
                 .call(() -> bounded(keys.type(tag)).invoke(type -> {
@@ -115,17 +118,16 @@ public class CacheInvalidator {
                                 + ", not a set: fix invalidate.tags or the application that writes it");
                     }
                 }))
-                .flatMap(leftover -> bounded(keys.renamenx(tag, draining))
+                .call(() -> bounded(keys.renamenx(tag, draining))
                         // No set: nothing was cached under this tag since its last invalidation. The
                         // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.
                         .onFailure(java.util.NoSuchElementException.class).recoverWithItem(false)
-                        .flatMap(renamed -> renamed ? drainSet(draining, removed) : Uni.createFrom().item(0L))
-                        .map(members -> leftover + members));
+                        .call(renamed -> renamed ? drainSet(draining, removed) : Uni.createFrom().voidItem()));
     }
 
-    private Uni<Long> drainSet(String set, AtomicLong removed) {
+    private Uni<Void> drainSet(String set, AtomicLong removed) {
         ReactiveSScanCursor<String> cursor = sets.sscan(set, new ScanArgs().count(scanCount));
-        return drain(() -> cursor.hasNext(), () -> cursor.next().map(Set::copyOf), Set.of(), 0L, removed)
+        return drain(() -> cursor.hasNext(), () -> cursor.next().map(Set::copyOf), Set.of(), removed)
                 .call(() -> bounded(keys.unlink(set)));
     }
 
@@ -133,22 +135,23 @@ public class CacheInvalidator {
      * Walks a cursor, deleting each batch while fetching the next: the two commands travel
      * together, which roughly halves the round trips of a long walk.
      */
-    private Uni<Long> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends java.util.Collection<String>>> next,
-            java.util.Collection<String> toUnlink, long removedSoFar, AtomicLong removed) {
-        Uni<Long> unlinking = unlink(toUnlink, removed);
+    private Uni<Void> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends java.util.Collection<String>>> next,
+            java.util.Collection<String> toUnlink, AtomicLong removed) {
+        Uni<Integer> unlinking = unlink(toUnlink, removed);
         if (!hasNext.get()) {
-            return unlinking.map(count -> removedSoFar + count);
+            return unlinking.replaceWithVoid();
         }
         return Uni.combine().all().unis(unlinking, bounded(next.get())).asTuple()
-                .flatMap(both -> drain(hasNext, next, both.getItem2(), removedSoFar + both.getItem1(), removed));
+                .flatMap(both -> drain(hasNext, next, both.getItem2(), removed));
     }
 
-    private Uni<Long> unlink(java.util.Collection<String> batch, AtomicLong removed) {
+    /** Unlinks one batch, adding the keys that existed to {@code removed}; answers that number. */
+    private Uni<Integer> unlink(java.util.Collection<String> batch, AtomicLong removed) {
         if (batch.isEmpty()) {
-            return Uni.createFrom().item(0L);
+            return Uni.createFrom().item(0);
         }
         // SCAN may return a key twice; UNLINK counts only keys that existed, so the total stays exact.
-        return bounded(keys.unlink(batch.toArray(String[]::new))).map(Integer::longValue).invoke(removed::addAndGet);
+        return bounded(keys.unlink(batch.toArray(String[]::new))).invoke(count -> removed.addAndGet(count));
     }
 
     private Uni<Void> publish(InvalidationRequest request, long keysRemoved) {

@@ -145,7 +145,7 @@ public class RefreshExecutor {
     /**
      * Aborts the run when there is nothing to do: another replica refreshed the view after this
      * one decided it was due, or (with skip-unchanged) nothing it reads changed since its last
-     * refresh. A forced refresh always runs.
+     * refresh. A forced refresh always runs, unless the view was paused meanwhile.
      */
     private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint) {
         if (stored.paused()) {
@@ -155,16 +155,16 @@ public class RefreshExecutor {
         if (job.trigger() == Trigger.ADMIN) {
             return;
         }
-        boolean scheduled = job.trigger() == Trigger.SCHEDULE || job.trigger() == Trigger.STARTUP;
         // A dependency run exists because a source was just refreshed; the source's write counters
         // are flushed up to a second after its commit, so the fingerprint cannot be trusted to
         // show the change yet, and skipping would leave this view stale for a whole interval.
         if (job.trigger() == Trigger.DEPENDENCY) {
             return;
         }
+        // Only scheduled (and startup) runs remain here.
         boolean refreshedSinceQueued = stored.freshAsOf() != null
                 && (job.knownFreshAsOf() == null || stored.freshAsOf().isAfter(job.knownFreshAsOf()));
-        if (scheduled && refreshedSinceQueued) {
+        if (refreshedSinceQueued) {
             throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
         }
         if (job.settings().skipUnchanged() && fingerprint != null && current.populated() && fingerprint.equals(stored.fingerprint())) {

@@ -83,13 +83,6 @@ final class DependencyGraph {
         return allDownstream.getOrDefault(view, Set.of());
     }
 
-    /** Every view upstream or downstream of this one, transitively. */
-    Set<ViewId> relatedTo(ViewId view) {
-        Set<ViewId> all = new HashSet<>(allUpstreamOf(view));
-        all.addAll(allDownstreamOf(view));
-        return all;
-    }
-
     private static Set<ViewId> closure(ViewId start, Function<ViewId, Set<ViewId>> next) {
         Set<ViewId> seen = new HashSet<>();
         Deque<ViewId> pending = new ArrayDeque<>();

@@ -13,7 +13,6 @@ import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.observability.RefreshMetrics;
 import io.mvrefresh.refresh.CompletedRun;
 import io.mvrefresh.refresh.RefreshExecutor;
-import io.mvrefresh.refresh.RefreshJob;
 import io.mvrefresh.refresh.RefreshOutcome;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
@@ -211,14 +210,8 @@ public class Dispatcher {
                 return Uni.createFrom().item(Optional.of(existing));
             }
         }
-        return store.allocateRunIds(1).map(ids -> {
-            Ticket ticket;
-            synchronized (lock) {
-                ticket = requestLocked(view, trigger, ids.getFirst(), clock.instant());
-            }
-            dispatch();
-            return Optional.ofNullable(ticket);
-        });
+        // Otherwise a run id is needed: the same path as a request for many views.
+        return requestAll(List.of(view), trigger).map(tickets -> tickets.stream().findFirst());
     }
 
     /**
@@ -384,8 +377,7 @@ public class Dispatcher {
                     ViewRuntime runtime = views.get(due.get(i));
                     // Checked again: the view may have been queued or refreshed while the ids were allocated.
                     if (runtime != null && isDue(runtime, now)) {
-                        runtime.queued = Ticket.of(new RefreshJob(ids.get(i), runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now),
-                                runtime.nextDue(now));
+                        runtime.queued = Ticket.of(runtime.job(ids.get(i), trigger, now), runtime.nextDue(now));
                     }
                 }
             }
@@ -407,12 +399,12 @@ public class Dispatcher {
         }
         if (runtime.running == null) {
             if (runtime.queued == null) {
-                runtime.queued = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now), now);
+                runtime.queued = Ticket.of(runtime.job(runId, trigger, now), now);
             }
             return runtime.queued;
         }
         if (runtime.followUp == null) {
-            runtime.followUp = Ticket.of(new RefreshJob(runId, runtime.settings, runtime.catalogView, runtime.state.freshAsOf(), trigger, now), now);
+            runtime.followUp = Ticket.of(runtime.job(runId, trigger, now), now);
         }
         return runtime.followUp;
     }

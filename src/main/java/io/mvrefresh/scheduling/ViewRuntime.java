@@ -2,6 +2,8 @@ package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.refresh.RefreshJob;
+import io.mvrefresh.state.Trigger;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.ViewState;
 import java.time.Duration;
@@ -32,6 +34,11 @@ final class ViewRuntime {
     ViewRuntime(ViewSettings settings, ViewState state) {
         this.settings = settings;
         this.state = state;
+    }
+
+    /** A run of this view as it is now: its settings, catalog entry and freshness travel with the job. */
+    RefreshJob job(long runId, Trigger trigger, Instant queuedAt) {
+        return new RefreshJob(runId, settings, catalogView, state.freshAsOf(), trigger, queuedAt);
     }
 
     boolean missing() {

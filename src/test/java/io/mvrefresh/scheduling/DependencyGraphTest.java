@@ -36,8 +36,9 @@ class DependencyGraphTest {
 
         assertThat(graph.upstreamOf(C)).containsExactly(B);
         assertThat(graph.downstreamOf(A)).containsExactly(B);
-        assertThat(graph.relatedTo(A)).containsExactlyInAnyOrder(B, C);
-        assertThat(graph.relatedTo(C)).containsExactlyInAnyOrder(A, B);
+        assertThat(graph.allDownstreamOf(A)).containsExactlyInAnyOrder(B, C);
+        assertThat(graph.allUpstreamOf(C)).containsExactlyInAnyOrder(A, B);
+        assertThat(graph.allUpstreamOf(A)).isEmpty();
     }
 
     @Test
