@@ -1,12 +1,13 @@
 package io.mvrefresh.admin;
 
-import io.mvrefresh.catalog.ViewId;
-import io.mvrefresh.config.Priority;
+import io.mvrefresh.vocabulary.ViewId;
+import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.Admission;
 import io.mvrefresh.scheduling.Ticket;
-import io.mvrefresh.scheduling.ViewStatus;
+import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.state.StateStore;
-import io.mvrefresh.state.Trigger;
+import io.mvrefresh.vocabulary.Trigger;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
@@ -41,20 +42,21 @@ public class AdminResource {
     @GET
     @Path("/views")
     public List<ViewView> views() {
-        return dispatcher.statuses().stream().map(ViewView::of).toList();
+        return dispatcher.snapshots().stream().map(ViewView::of).toList();
     }
 
     @GET
     @Path("/views/{view}")
     public Response view(@PathParam("view") String name) {
         return known(name)
-                .map(status -> Response.ok(ViewView.of(status)).build())
+                .map(snapshot -> Response.ok(ViewView.of(snapshot)).build())
                 .orElseGet(() -> unknownView(name));
     }
 
     /**
      * Forces a refresh: {@code 202} with the run id, or with {@code ?wait=30s} the finished run
-     * ({@code 200}) when it ends within that time.
+     * ({@code 200}) when it ends within that time. A view that is queued already is refreshed by
+     * that run (which then counts as forced); one that is refreshing gets exactly one more run.
      */
     @POST
     @Path("/views/{view}/refresh")
@@ -65,30 +67,22 @@ public class AdminResource {
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().item(AdminAuthorization.error(Response.Status.BAD_REQUEST, e.getMessage()));
         }
-        Optional<ViewStatus> status = known(name);
-        if (status.isEmpty()) {
+        Optional<ViewId> view = ViewId.parse(name);
+        if (view.isEmpty()) {
             return Uni.createFrom().item(unknownView(name));
         }
-        ViewStatus view = status.get();
-        if (view.catalogView() == null) {
-            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.NOT_FOUND,
-                    "view " + name + " is configured but does not exist in PostgreSQL"));
-        }
-        if (!view.settings().enabled()) {
-            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.CONFLICT,
-                    "view " + name + " is disabled (mvrefresh.views.\"" + name + "\".enabled=false)"));
-        }
-        if (view.state().paused()) {
-            return Uni.createFrom().item(AdminAuthorization.error(Response.Status.CONFLICT,
-                    "view " + name + " is paused: POST /admin/views/" + name + "/resume first"));
-        }
-        return dispatcher.request(view.settings().view(), Trigger.ADMIN)
-                .flatMap(ticket -> ticket.map(t -> answer(t, waitFor)).orElseGet(() -> Uni.createFrom().item(unknownView(name))));
+        return dispatcher.request(view.get(), Trigger.ADMIN)
+                .flatMap(admission -> switch (admission) {
+                    case Admission.Accepted accepted -> answer(accepted, waitFor);
+                    case Admission.Refused refused -> Uni.createFrom().item(refused(name, refused));
+                    case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
+                })
+                .onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     /**
-     * Forces every enabled view that exists (optionally only those of one priority): {@code 202}
-     * with the run id of each.
+     * Forces every view (optionally only those of one priority): {@code 202} with, per view, the
+     * run that will refresh it, or why none will (disabled, paused, missing).
      */
     @POST
     @Path("/refresh")
@@ -102,14 +96,19 @@ public class AdminResource {
             }
         }
         Optional<Priority> filter = only;
-        List<ViewStatus> targets = dispatcher.statuses().stream()
-                .filter(status -> status.settings().enabled() && status.catalogView() != null)
-                .filter(status -> filter.isEmpty() || status.settings().priority() == filter.get())
+        List<ViewId> targets = dispatcher.snapshots().stream()
+                .filter(snapshot -> filter.isEmpty() || snapshot.settings().priority() == filter.get())
+                .map(snapshot -> snapshot.settings().view())
                 .toList();
-        return dispatcher.requestAll(targets.stream().map(status -> status.settings().view()).toList(), Trigger.ADMIN)
-                .map(tickets -> Response.accepted(tickets.stream()
-                        .map(ticket -> new RefreshAccepted(ticket.runId(), ticket.job().view().toString(), "queued"))
-                        .toList()).build());
+        return dispatcher.requestAll(targets, Trigger.ADMIN)
+                .map(admissions -> {
+                    List<RefreshAccepted> answers = new java.util.ArrayList<>(admissions.size());
+                    for (int i = 0; i < admissions.size(); i++) {
+                        answers.add(RefreshAccepted.of(targets.get(i), admissions.get(i)));
+                    }
+                    return Response.accepted(answers).build();
+                })
+                .onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     /** Stops scheduled refreshes of a view, on every replica and across restarts, until resumed. */
@@ -143,11 +142,12 @@ public class AdminResource {
         Optional<ViewId> view = Optional.empty();
         if (name != null && !name.isBlank()) {
             view = ViewId.parse(name.trim());
-            if (view.isEmpty() || dispatcher.status(view.get()).isEmpty()) {
+            if (view.isEmpty() || dispatcher.snapshot(view.get()).isEmpty()) {
                 return Uni.createFrom().item(unknownView(name));
             }
         }
-        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream().map(RunView::of).toList()).build());
+        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream().map(RunView::of).toList()).build())
+                .onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     private Uni<Response> setPaused(String name, boolean paused) {
@@ -156,26 +156,45 @@ public class AdminResource {
             return Uni.createFrom().item(unknownView(name));
         }
         return dispatcher.setPaused(view.get(), paused)
-                .map(status -> status.map(s -> Response.ok(ViewView.of(s)).build()).orElseGet(() -> unknownView(name)));
+                .map(snapshot -> snapshot.map(s -> Response.ok(ViewView.of(s)).build()).orElseGet(() -> unknownView(name)))
+                .onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
-    private Uni<Response> answer(Ticket ticket, Optional<Duration> waitFor) {
-        Response accepted = Response.accepted(new RefreshAccepted(ticket.runId(), ticket.job().view().toString(), "queued")).build();
+    private Uni<Response> answer(Admission.Accepted accepted, Optional<Duration> waitFor) {
+        Ticket ticket = accepted.ticket();
+        Response queued = Response.accepted(RefreshAccepted.of(ticket.view(), accepted)).build();
         if (waitFor.isEmpty()) {
-            return Uni.createFrom().item(accepted);
+            return Uni.createFrom().item(queued);
         }
         return Uni.createFrom().completionStage(ticket.result())
                 .map(run -> Response.ok(RunView.of(run.record())).build())
-                .ifNoItem().after(waitFor.get()).recoverWithItem(accepted);
+                .onFailure(Dispatcher.RunDropped.class).recoverWithItem(dropped ->
+                        AdminAuthorization.error(Response.Status.CONFLICT, dropped.getMessage()))
+                .ifNoItem().after(waitFor.get()).recoverWithItem(queued);
     }
 
-    private Optional<ViewStatus> known(String name) {
-        return ViewId.parse(name).flatMap(dispatcher::status);
+    private Optional<ViewSnapshot> known(String name) {
+        return ViewId.parse(name).flatMap(dispatcher::snapshot);
+    }
+
+    private static Response refused(String name, Admission.Refused refused) {
+        return switch (refused.refusal()) {
+            case UNKNOWN -> unknownView(name);
+            case MISSING -> AdminAuthorization.error(Response.Status.NOT_FOUND, refused.message());
+            case DISABLED, PAUSED -> AdminAuthorization.error(Response.Status.CONFLICT, refused.message());
+            case STOPPING -> AdminAuthorization.error(Response.Status.SERVICE_UNAVAILABLE, refused.message());
+        };
     }
 
     private static Response unknownView(String name) {
         return AdminAuthorization.error(Response.Status.NOT_FOUND,
-                "unknown view '" + name + "': name it schema.name; GET /admin/views lists the views mvrefresh manages");
+                "unknown view '" + name + "': " + ViewId.namingHint() + "; GET /admin/views lists the views mvrefresh manages");
+    }
+
+    /** PostgreSQL did not answer: the request is not lost, it was never taken. */
+    private static Response unavailable(Throwable failure) {
+        return AdminAuthorization.error(Response.Status.SERVICE_UNAVAILABLE,
+                "PostgreSQL is unreachable, try again later: " + failure.getMessage());
     }
 
     static Optional<Duration> parseWait(String wait) {

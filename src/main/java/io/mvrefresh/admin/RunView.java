@@ -15,6 +15,6 @@ public record RunView(long runId, String view, String trigger, String mode, Stri
         Long millis = run.startedAt() == null ? null : Duration.between(run.startedAt(), run.finishedAt()).toMillis();
         return new RunView(run.id(), run.view().toString(), run.trigger().label(), run.mode() == null ? null : run.mode().label(),
                 run.instance(), run.queuedAt(), run.startedAt(), run.finishedAt(), millis, run.outcome().label(), run.error(),
-                run.skipReason(), run.keysInvalidated());
+                run.skipReason() == null ? null : run.skipReason().label(), run.keysInvalidated());
     }
 }

@@ -4,7 +4,7 @@ import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;
-import io.mvrefresh.scheduling.ViewStatus;
+import io.mvrefresh.scheduling.ViewSnapshot;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,15 +22,16 @@ import java.util.List;
  * @param lastVerifiedAt when the view was last known to match its base tables (a refresh, or a
  *     check that found nothing changed)
  * @param stalenessSeconds seconds since {@code lastVerifiedAt}, null when never refreshed
+ * @param scheduleError why the view's due time could not be computed (it is then {@code failing}), or null
  */
 @RegisterForReflection
 public record ViewView(String name, String priority, String mode, String modeInEffect, String interval, String cron,
         boolean enabled, boolean configured, String status, Boolean populated, String concurrentlyIneligibleReason,
         List<String> upstream, boolean skipUnchanged, List<String> notSkippableBecause, Instant lastSuccessAt,
         Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
-        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId) {
+        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError) {
 
-    static ViewView of(ViewStatus status) {
+    static ViewView of(ViewSnapshot status) {
         ViewSettings settings = status.settings();
         CatalogView catalog = status.catalogView();
         Instant freshAsOf = status.state().freshAsOf();
@@ -40,10 +41,10 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 settings.mode().label(),
                 modeInEffect(settings.mode(), catalog),
                 settings.schedule() instanceof Schedule.Every every ? every.describe() : null,
-                settings.schedule() instanceof Schedule.CronSchedule cron ? cron.expression() : null,
+                settings.schedule() instanceof Schedule.CronSchedule cron ? cron.describe() : null,
                 settings.enabled(),
                 settings.configured(),
-                status.status(),
+                status.status().label(),
                 catalog == null ? null : catalog.populated(),
                 catalog == null || catalog.concurrentlyEligible() ? null : catalog.concurrentlyIneligibleReason(),
                 catalog == null ? List.of() : catalog.upstreamViews().stream().map(Object::toString).sorted().toList(),
@@ -57,7 +58,8 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 status.nextDue(),
                 freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, status.observedAt()).toSeconds()),
                 status.queuedRunId(),
-                status.runningRunId());
+                status.runningRunId(),
+                status.scheduleError());
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {

@@ -1,7 +1,8 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.metrics.CacheMetrics;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Iterator;
@@ -18,11 +19,13 @@ import java.util.Map;
 public class InvalidationQueue {
 
     private final int capacity;
+    private final CacheMetrics metrics;
     private final Map<ViewId, InvalidationRequest> waiting = new LinkedHashMap<>();
     private InvalidationRequest inFlight;
 
-    public InvalidationQueue(MvRefreshConfig config) {
+    public InvalidationQueue(MvRefreshConfig config, CacheMetrics metrics) {
         this.capacity = config.invalidation().queueCapacity();
+        this.metrics = metrics;
     }
 
     /** Adds {@code request}, superseding a waiting one of the same view, or dropping the oldest when full. */
@@ -33,6 +36,14 @@ public class InvalidationQueue {
             Log.debugf("invalidation of %s for run #%d superseded by run #%d", request.view(), superseded.runId(), request.runId());
             return;
         }
+        try {
+            admit(request);
+        } finally {
+            metrics.pending(pending());
+        }
+    }
+
+    private void admit(InvalidationRequest request) {
         if (waiting.size() >= capacity) {
             Iterator<InvalidationRequest> oldest = waiting.values().iterator();
             InvalidationRequest dropped = oldest.next();
@@ -51,12 +62,14 @@ public class InvalidationQueue {
         }
         inFlight = oldest.next();
         oldest.remove();
+        metrics.pending(pending());
         return inFlight;
     }
 
     /** The in-flight invalidation is done. */
     synchronized void completed() {
         inFlight = null;
+        metrics.pending(pending());
     }
 
     /**
@@ -67,6 +80,7 @@ public class InvalidationQueue {
     synchronized void failed(InvalidationRequest retry) {
         inFlight = null;
         waiting.putIfAbsent(retry.view(), retry);
+        metrics.pending(pending());
     }
 
     /** Invalidations not done yet, the one in flight included: {@code mvrefresh_cache_invalidation_pending}. */

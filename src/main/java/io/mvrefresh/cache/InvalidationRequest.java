@@ -1,6 +1,6 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
 import java.time.Instant;
 

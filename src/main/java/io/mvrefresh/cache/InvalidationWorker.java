@@ -1,10 +1,14 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.observability.CacheMetrics;
+import io.mvrefresh.metrics.CacheMetrics;
+import io.mvrefresh.config.InvalidationRules;
+import io.mvrefresh.scheduling.RunFinished;
+import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +41,15 @@ public class InvalidationWorker {
         this.metrics = metrics;
         this.store = store;
         this.vertx = vertx;
+    }
+
+    /** A committed refresh of a view with invalidation rules queues its invalidation: Redis never delays a refresh. */
+    void onRunFinished(@Observes RunFinished finished) {
+        InvalidationRules rules = finished.settings().invalidation();
+        if (finished.refreshed() && !rules.isEmpty()) {
+            RunRecord record = finished.run().record();
+            submit(InvalidationRequest.of(record.view(), record.id(), record.finishedAt(), rules));
+        }
     }
 
     /** Queues the invalidation of a committed refresh and makes sure it is being worked on. */

@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.quarkus.logging.Log;

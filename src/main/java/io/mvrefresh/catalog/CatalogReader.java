@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.ViewId;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;

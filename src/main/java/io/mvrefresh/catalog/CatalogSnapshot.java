@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.ViewId;
 import java.util.List;
 import java.util.regex.Pattern;
 

@@ -93,6 +93,11 @@ public interface MvRefreshConfig {
         /** A cron expression instead of an interval. Defaults to none. */
         Optional<String> cron();
 
+        /** IANA time zone in which {@code cron} is read, e.g. {@code Europe/Berlin}. Defaults to {@code UTC}. */
+        @WithName("cron-timezone")
+        @WithDefault("UTC")
+        String cronTimezone();
+
         /** {@code critical}, {@code high}, {@code medium} or {@code low}. Defaults to {@code medium}. */
         @WithDefault("medium")
         String priority();
@@ -127,6 +132,10 @@ public interface MvRefreshConfig {
 
         /** Cron expression. Defaults to {@code mvrefresh.defaults.cron}. */
         Optional<String> cron();
+
+        /** Time zone of {@code cron}. Defaults to {@code mvrefresh.defaults.cron-timezone}. */
+        @WithName("cron-timezone")
+        Optional<String> cronTimezone();
 
         /** Priority. Defaults to {@code mvrefresh.defaults.priority}. */
         Optional<String> priority();
@@ -182,6 +191,14 @@ public interface MvRefreshConfig {
         @WithName("poll-interval")
         @WithDefault("1s")
         Duration pollInterval();
+
+        /**
+         * Whether mvrefresh ticks by itself: the poll and the wake-up at the next due time. With
+         * {@code false} nothing becomes due unless {@code Dispatcher.tick()} is called, which is
+         * what tests do to drive scheduling with a settable clock. Defaults to {@code true}.
+         */
+        @WithDefault("true")
+        boolean timers();
     }
 
     /** Shutdown behaviour. */

@@ -7,29 +7,30 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.Optional;
 
-/** When a view falls due, given when it was last refreshed successfully. */
+/** When a view falls due, given when it was last known fresh. */
 public sealed interface Schedule {
 
     /**
-     * The first instant the view is due after a successful refresh at {@code lastSuccess};
-     * a view never refreshed is due immediately.
+     * The first instant the view is due after it was last known fresh at {@code freshAsOf};
+     * empty when the schedule never fires again. A view never refreshed is due at {@code now}.
      */
-    Instant nextDue(Instant lastSuccess, Instant now);
+    Optional<Instant> nextDue(Instant freshAsOf, Instant now);
 
     /** How the schedule is written in configuration. */
     String describe();
 
-    /** The longest a view waits between refreshes under this schedule, used to cap retry backoff. */
+    /** The time between two refreshes around {@code now}, used to cap retry backoff and for alerts. */
     Duration period(Instant now);
 
-    /** Refresh this long after the last successful refresh. */
+    /** Refresh this long after the view was last known fresh. */
     record Every(Duration interval) implements Schedule {
         @Override
-        public Instant nextDue(Instant lastSuccess, Instant now) {
-            return lastSuccess == null ? now : lastSuccess.plus(interval);
+        public Optional<Instant> nextDue(Instant freshAsOf, Instant now) {
+            return Optional.of(freshAsOf == null ? now : freshAsOf.plus(interval));
         }
 
         @Override
@@ -44,42 +45,46 @@ public sealed interface Schedule {
     }
 
     /**
-     * Refresh at the cron expression's times (UTC). A view is due at the first fire time after
-     * its last success, so a refresh missed while mvrefresh was down runs once on start, not once
-     * per missed fire time.
+     * Refresh at the cron expression's times, read in {@code zone}. A view is due at the first fire
+     * time after it was last fresh, so a refresh missed while mvrefresh was down runs once on start,
+     * not once per missed fire time.
      */
-    record CronSchedule(String expression, ExecutionTime executionTime) implements Schedule {
+    record CronSchedule(String expression, ZoneId zone, ExecutionTime executionTime) implements Schedule {
         // Five fields like crontab and pg_cron: what the people replacing a cron job already write.
         private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+        private static final Duration FALLBACK_PERIOD = Duration.ofDays(1);
 
-        /** Parses a five-field cron expression; throws IllegalArgumentException with the parser's reason. */
-        public static CronSchedule parse(String expression) {
+        /**
+         * Parses a five-field cron expression; throws IllegalArgumentException with the parser's
+         * reason, or when the expression never fires after {@code now} (e.g. {@code 0 0 30 2 *}).
+         */
+        public static CronSchedule parse(String expression, ZoneId zone, Instant now) {
             Cron cron = PARSER.parse(expression.trim());
             cron.validate();
-            return new CronSchedule(expression.trim(), ExecutionTime.forCron(cron));
+            CronSchedule schedule = new CronSchedule(expression.trim(), zone, ExecutionTime.forCron(cron));
+            if (schedule.nextFire(now).isEmpty()) {
+                throw new IllegalArgumentException("it never fires (no such date)");
+            }
+            return schedule;
         }
 
         @Override
-        public Instant nextDue(Instant lastSuccess, Instant now) {
-            if (lastSuccess == null) {
-                return now;
-            }
-            return executionTime.nextExecution(ZonedDateTime.ofInstant(lastSuccess, ZoneOffset.UTC))
-                    .map(ZonedDateTime::toInstant)
-                    .orElse(Instant.MAX);
+        public Optional<Instant> nextDue(Instant freshAsOf, Instant now) {
+            return freshAsOf == null ? Optional.of(now) : nextFire(freshAsOf);
+        }
+
+        private Optional<Instant> nextFire(Instant after) {
+            return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
         }
 
         @Override
         public String describe() {
-            return expression;
+            return "UTC".equals(zone.getId()) || "Z".equals(zone.getId()) ? expression : expression + " (" + zone.getId() + ")";
         }
 
         @Override
         public Duration period(Instant now) {
-            ZonedDateTime at = ZonedDateTime.ofInstant(now, ZoneOffset.UTC);
-            return executionTime.nextExecution(at)
-                    .flatMap(next -> executionTime.nextExecution(next).map(after -> Duration.between(next, after)))
-                    .orElse(Duration.ofHours(1));
+            return nextFire(now).flatMap(next -> nextFire(next).map(after -> Duration.between(next, after))).orElse(FALLBACK_PERIOD);
         }
     }
 }

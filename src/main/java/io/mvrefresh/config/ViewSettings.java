@@ -1,6 +1,7 @@
 package io.mvrefresh.config;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Duration;
 import java.util.Set;
 

@@ -1,7 +1,10 @@
 package io.mvrefresh.config;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,6 +32,14 @@ public final class ViewSettingsResolver {
 
     /** Validates {@code config}; throws {@link InvalidConfigurationException} naming every bad key. */
     public static ViewSettingsResolver validate(MvRefreshConfig config) {
+        return validate(config, java.time.Instant.now());
+    }
+
+    /**
+     * Validates {@code config} as of {@code now} (a cron expression must still fire after it);
+     * throws {@link InvalidConfigurationException} naming every bad key.
+     */
+    public static ViewSettingsResolver validate(MvRefreshConfig config, java.time.Instant now) {
         List<String> problems = new ArrayList<>();
         if (config.concurrency() < 1) {
             problems.add("mvrefresh.concurrency=" + config.concurrency() + ": must be at least 1");
@@ -56,8 +67,10 @@ public final class ViewSettingsResolver {
 
         MvRefreshConfig.ViewDefaults raw = config.defaults();
         String prefix = "mvrefresh.defaults.";
+        ZoneId defaultZone = zone(problems, prefix, raw.cronTimezone(), ZoneOffset.UTC);
         ResolvedDefaults defaults = new ResolvedDefaults(
-                schedule(problems, prefix, raw.interval(), raw.cron(), DEFAULT_SCHEDULE),
+                schedule(problems, prefix, raw.interval(), raw.cron(), defaultZone, DEFAULT_SCHEDULE, now),
+                defaultZone,
                 parse(problems, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
                 parse(problems, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
                 positive(problems, prefix + "timeout", raw.timeout()),
@@ -70,10 +83,15 @@ public final class ViewSettingsResolver {
             String viewPrefix = "mvrefresh.views.\"" + key + "\".";
             Optional<ViewId> view = ViewId.parse(key);
             if (view.isEmpty()) {
-                problems.add("mvrefresh.views.\"" + key + "\": a view is named schema.name, e.g. mvrefresh.views.\"public." + key + "\"");
+                problems.add("mvrefresh.views.\"" + key + "\": not a view name: " + ViewId.namingHint()
+                        + " (e.g. mvrefresh.views.\"public." + key + "\")");
                 return;
             }
-            configured.put(view.get(), resolve(problems, viewPrefix, view.get(), overrides, defaults));
+            if (configured.containsKey(view.get())) {
+                problems.add("mvrefresh.views.\"" + key + "\": names " + view.get() + " again; configure each view once");
+                return;
+            }
+            configured.put(view.get(), resolve(problems, viewPrefix, view.get(), overrides, defaults, now));
         });
 
         dependsOnCycle(configured).ifPresent(cycle -> problems.add("depends-on forms a cycle: "
@@ -102,8 +120,14 @@ public final class ViewSettingsResolver {
     }
 
     private static ViewSettings resolve(List<String> problems, String prefix, ViewId view,
-            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults) {
-        Schedule schedule = schedule(problems, prefix, overrides.interval(), overrides.cron(), defaults.schedule());
+            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, java.time.Instant now) {
+        ZoneId zone = overrides.cronTimezone().map(z -> zone(problems, prefix, z, defaults.cronZone())).orElse(defaults.cronZone());
+        Schedule inherited = defaults.schedule();
+        if (overrides.cron().isEmpty() && overrides.interval().isEmpty() && inherited instanceof Schedule.CronSchedule cron
+                && !cron.zone().equals(zone)) {
+            inherited = Schedule.CronSchedule.parse(cron.expression(), zone, now);
+        }
+        Schedule schedule = schedule(problems, prefix, overrides.interval(), overrides.cron(), zone, inherited, now);
         Priority priority = overrides.priority()
                 .map(value -> parse(problems, prefix + "priority", value, Priority::parse, Priority.accepted(), defaults.priority()))
                 .orElse(defaults.priority());
@@ -117,7 +141,7 @@ public final class ViewSettingsResolver {
         for (String upstream : overrides.dependsOn().orElse(List.of())) {
             Optional<ViewId> parsed = ViewId.parse(upstream.trim());
             if (parsed.isEmpty()) {
-                problems.add(prefix + "depends-on=" + upstream + ": name upstream views as schema.name");
+                problems.add(prefix + "depends-on=" + upstream + ": not a view name: " + ViewId.namingHint());
             } else if (parsed.get().equals(view)) {
                 problems.add(prefix + "depends-on=" + upstream + ": a view cannot depend on itself");
             } else {
@@ -173,8 +197,17 @@ public final class ViewSettingsResolver {
         return Optional.empty();
     }
 
+    private static ZoneId zone(List<String> problems, String prefix, String value, ZoneId fallback) {
+        try {
+            return ZoneId.of(value.trim());
+        } catch (java.time.DateTimeException e) {
+            problems.add(prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
+            return fallback;
+        }
+    }
+
     private static Schedule schedule(List<String> problems, String prefix, Optional<Duration> interval,
-            Optional<String> cron, Schedule inherited) {
+            Optional<String> cron, ZoneId zone, Schedule inherited, java.time.Instant now) {
         if (cron.isPresent() && interval.isPresent()) {
             problems.add(prefix + "interval=" + DurationText.of(interval.get()) + " and " + prefix + "cron=" + cron.get()
                     + ": set either interval or cron, not both");
@@ -182,7 +215,7 @@ public final class ViewSettingsResolver {
         }
         if (cron.isPresent()) {
             try {
-                return Schedule.CronSchedule.parse(cron.get());
+                return Schedule.CronSchedule.parse(cron.get(), zone, now);
             } catch (RuntimeException e) {
                 problems.add(prefix + "cron=" + cron.get()
                         + ": not a five-field cron expression (minute hour day-of-month month day-of-week): " + e.getMessage());
@@ -238,7 +271,7 @@ public final class ViewSettingsResolver {
         return kept;
     }
 
-    private record ResolvedDefaults(Schedule schedule, Priority priority, RefreshMode mode, Duration timeout,
+    private record ResolvedDefaults(Schedule schedule, ZoneId cronZone, Priority priority, RefreshMode mode, Duration timeout,
             Duration lockTimeout, boolean skipUnchanged, boolean enabled) {
     }
 }

@@ -1,44 +1,75 @@
 package io.mvrefresh.coordination;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Duration;
+import java.util.Collection;
 
 /**
- * The per-view lock that keeps replicas sharing a database from refreshing one view at once.
+ * The locks that keep replicas sharing a database from refreshing one view twice at once, or a
+ * view while a view it reads (or that reads it) is refreshing.
  *
- * <p>Transaction-level ({@code pg_try_advisory_xact_lock}) so it is released with the refresh's
- * commit or rollback, including when the connection dies; a session-level lock would outlive the
- * run on a pooled connection. The 64-bit key is {@code hashtextextended} of the view's name, computed
- * by the server so every replica (and an operator in psql) derives the same key.
+ * <p>A refresh takes its own view's key exclusively and every upstream view's key shared. Two
+ * readers of one source can then refresh together, but a source and any of its readers exclude
+ * each other, whichever replica runs them: the source's exclusive lock and a reader's shared lock
+ * on the same key conflict. Every lock is tried, never waited for, so no two refreshes can
+ * deadlock on them.
+ *
+ * <p>Transaction-level ({@code pg_try_advisory_xact_lock}) so they are released with the
+ * refresh's commit or rollback, including when the connection dies; a session-level lock would
+ * outlive the run on a pooled connection. The 64-bit key is {@code hashtextextended} of the
+ * view's name, computed by the server so every replica (and an operator in psql) derives the same
+ * key: {@code SELECT hashtextextended('mvrefresh:' || 'public.mv_daily', 0)}.
  */
 public final class AdvisoryLocks {
 
-    private static final String KEY = "hashtextextended('mvrefresh:' || $1, 0)";
+    private static final String KEY = "hashtextextended('mvrefresh:' || %s, 0)";
 
     /**
      * The refresh transaction's first statement: its timeouts ({@code SET LOCAL} through
-     * set_config, so the values are bound) and the view's lock, in one round trip. $1 view,
-     * $2 statement_timeout ms, $3 lock_timeout ms.
+     * set_config, so the values are bound), the view's own lock and its sources' shared locks, in
+     * one round trip. $1 view, $2 statement_timeout ms, $3 lock_timeout ms, $4 upstream views.
      */
     private static final String BEGIN_REFRESH = """
             SELECT set_config('statement_timeout', $2, true), set_config('lock_timeout', $3, true),
-                   pg_try_advisory_xact_lock(""" + KEY + """
-            ) AS locked""";
+                   pg_try_advisory_xact_lock(%s) AS locked,
+                   (SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%s)), true) FROM unnest($4::text[]) AS source)
+                       AS sources_free
+            """.formatted(KEY.formatted("$1"), KEY.formatted("source"));
 
     private AdvisoryLocks() {
     }
 
     /**
-     * Sets the transaction's statement and lock timeouts, then tries to take {@code view}'s lock;
-     * false when another session holds it. The timeouts are set first, in the same statement.
+     * What the lock attempt found.
+     *
+     * @param viewLocked this transaction holds the view's lock: no other replica refreshes it
+     * @param sourcesFree no replica refreshes a view it reads right now
      */
-    public static Uni<Boolean> limitAndTryLock(SqlClient transaction, ViewId view, Duration statementTimeout,
-            Duration lockTimeout) {
+    public record Attempt(boolean viewLocked, boolean sourcesFree) {
+        /** Whether the refresh may go ahead. */
+        public boolean granted() {
+            return viewLocked && sourcesFree;
+        }
+    }
+
+    /**
+     * Sets the transaction's statement and lock timeouts, then tries to take {@code view}'s lock
+     * and shared locks on {@code upstream}. Locks taken by a refused attempt go with the
+     * transaction's rollback.
+     */
+    public static Uni<Attempt> limitAndTryLock(SqlClient transaction, ViewId view, Collection<ViewId> upstream,
+            Duration statementTimeout, Duration lockTimeout) {
+        String[] sources = upstream.stream().map(ViewId::toString).sorted().toArray(String[]::new);
         return transaction.preparedQuery(BEGIN_REFRESH)
-                .execute(Tuple.of(view.toString(), Long.toString(statementTimeout.toMillis()), Long.toString(lockTimeout.toMillis())))
-                .map(rows -> rows.iterator().next().getBoolean("locked"));
+                .execute(Tuple.of(view.toString(), Long.toString(statementTimeout.toMillis()), Long.toString(lockTimeout.toMillis()),
+                        sources))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Attempt(row.getBoolean("locked"), row.getBoolean("sources_free"));
+                });
     }
 }

@@ -2,13 +2,12 @@ package io.mvrefresh.lifecycle;
 
 import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationWorker;
-import io.mvrefresh.config.DurationText;
-import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.catalog.Catalog;
+import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.demo.DemoDatabase;
-import io.mvrefresh.observability.ViewGauges;
+import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.state.StateSchema;
 import io.mvrefresh.state.StateStore;
@@ -25,13 +24,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Start and stop order in one place. Start: validate configuration (fatal when wrong), then, in
- * the background and retried until PostgreSQL answers: demo data (dev only), state schema, first
- * catalog scan, run history; then the dispatcher, rescan and pruning timers. Stop: timers first,
- * then the dispatcher, so nothing starts a refresh during shutdown.
+ * Start and stop order, and every timer, in one place. Start: validate configuration (fatal when
+ * wrong), then, in the background and retried until PostgreSQL answers: demo data (dev only),
+ * state schema, first catalog scan, run history; then the dispatcher's poll and exact wake-up,
+ * the rescan and the prune. Stop: timers first, then the dispatcher, so nothing starts a refresh
+ * during shutdown.
  */
 @ApplicationScoped
 public class Lifecycle {
@@ -50,23 +52,22 @@ public class Lifecycle {
     private final StateStore store;
     private final DemoDatabase demo;
     private final InvalidationWorker invalidations;
-    private final ViewGauges gauges;
     private final RefreshExecutor executor;
     private final InvalidationQueue invalidationQueue;
     private final Vertx vertx;
     private final Clock clock;
-    private final List<Long> timers = new ArrayList<>();
+    private final List<PeriodicTask> tasks = new ArrayList<>();
+    private final AtomicLong wakeUpTimer = new AtomicLong(-1);
 
-    private volatile long pollTimer;
+    private volatile long pollTimer = -1;
     private volatile boolean started;
     private volatile boolean stopping;
 
     public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
             StateStore store, DemoDatabase demo, InvalidationWorker invalidations, InvalidationQueue invalidationQueue,
-            ViewGauges gauges, RefreshExecutor executor, Vertx vertx, Clock clock) {
+            RefreshExecutor executor, Vertx vertx, Clock clock) {
         this.executor = executor;
         this.invalidationQueue = invalidationQueue;
-        this.gauges = gauges;
         this.invalidations = invalidations;
         this.config = config;
         this.resolver = resolver;
@@ -100,10 +101,7 @@ public class Lifecycle {
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
         Instant deadline = clock.instant().plus(config.shutdown().grace());
-        synchronized (timers) {
-            timers.forEach(vertx::cancelTimer);
-            timers.clear();
-        }
+        stopTimers();
         dispatcher.stop();
         int running = dispatcher.inFlight();
         if (running > 0) {
@@ -157,7 +155,6 @@ public class Lifecycle {
                 .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool) : Uni.createFrom().voidItem())
                 .flatMap(ignored -> catalog.rescan())
                 .invoke(dispatcher::applyCatalog)
-                .invoke(gauges::sync)
                 .flatMap(ignored -> dispatcher.loadHistory());
     }
 
@@ -167,19 +164,75 @@ public class Lifecycle {
         }
         started = true;
         Log.info("mvrefresh: started, dispatching");
-        pollTimer = every(config.scheduler().pollInterval(), () -> dispatcher.tick());
-        every(config.discovery().rescanInterval(), () -> catalog.rescan()
-                .invoke(dispatcher::applyCatalog).invoke(gauges::sync).replaceWithVoid());
-        every(PRUNE_EVERY, () -> store.pruneRunsBefore(clock.instant().minus(config.history().retention()))
-                .invoke(pruned -> {
-                    if (pruned > 0) {
-                        Log.infof("history: pruned %d run(s) older than %s", pruned, config.history().retention());
-                    }
-                }).replaceWithVoid());
-        if (config.demo().enabled()) {
-            every(config.demo().trickleInterval(), demo::trickle);
+        // The first scan is done; later ones start a period from now.
+        PeriodicTask rescan = new PeriodicTask("catalog rescan", config.discovery().rescanInterval(),
+                () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid());
+        PeriodicTask prune = new PeriodicTask("history prune", PRUNE_EVERY, this::prune);
+        synchronized (tasks) {
+            tasks.add(prune);
+            prune.start(vertx);
+            tasks.add(rescan);
+            rescan.startAfterOnePeriod(vertx);
+            if (config.demo().enabled()) {
+                PeriodicTask trickle = new PeriodicTask("demo data", config.demo().trickleInterval(), demo::trickle);
+                tasks.add(trickle);
+                trickle.start(vertx);
+            }
         }
-        dispatcher.tick().subscribe().with(ignored -> { }, failure -> Log.warn("dispatcher: first tick failed", failure));
+        if (config.scheduler().timers()) {
+            pollTimer = vertx.setPeriodic(Math.max(1, config.scheduler().pollInterval().toMillis()), id -> dispatcher.tick());
+            dispatcher.onWakeUpChange(this::armWakeUp);
+            dispatcher.tick();
+        }
+    }
+
+    private Uni<Void> prune() {
+        return store.pruneRunsBefore(clock.instant().minus(config.history().retention())).invoke(pruned -> {
+            if (pruned > 0) {
+                Log.infof("history: pruned %d run(s) older than %s", pruned, DurationText.of(config.history().retention()));
+            }
+        }).replaceWithVoid();
+    }
+
+    /**
+     * Wakes the dispatcher at the instant the earliest idle view falls due, when that is sooner
+     * than the next poll: a due view then starts within milliseconds, not up to a poll interval
+     * late. The poll still runs, for what only PostgreSQL knows (other replicas, pauses).
+     */
+    private void armWakeUp(Optional<Instant> at) {
+        long previous = wakeUpTimer.getAndSet(-1);
+        if (previous >= 0) {
+            vertx.cancelTimer(previous);
+        }
+        if (at.isEmpty() || stopping) {
+            return;
+        }
+        // A view due already is queued by the very next tick, so this cannot repeat itself.
+        long delayMillis = Math.max(1, Duration.between(clock.instant(), at.get()).toMillis() + 1);
+        if (delayMillis >= config.scheduler().pollInterval().toMillis()) {
+            return;
+        }
+        long timer = vertx.setTimer(delayMillis, id -> {
+            wakeUpTimer.compareAndSet(id, -1);
+            dispatcher.tick();
+        });
+        if (!wakeUpTimer.compareAndSet(-1, timer)) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private void stopTimers() {
+        synchronized (tasks) {
+            tasks.forEach(task -> task.stop(vertx));
+            tasks.clear();
+        }
+        if (pollTimer >= 0) {
+            vertx.cancelTimer(pollTimer);
+        }
+        long wakeUp = wakeUpTimer.getAndSet(-1);
+        if (wakeUp >= 0) {
+            vertx.cancelTimer(wakeUp);
+        }
     }
 
     /**
@@ -189,16 +242,5 @@ public class Lifecycle {
     void haltDispatcherLoop() {
         vertx.cancelTimer(pollTimer);
         dispatcher.stop();
-    }
-
-    /** Runs {@code work} periodically; one failed run is logged and the next one runs as usual. */
-    private long every(Duration period, java.util.function.Supplier<Uni<Void>> work) {
-        long id = vertx.setPeriodic(Math.max(1, period.toMillis()), timerId -> work.get().subscribe().with(
-                ignored -> { },
-                failure -> Log.debugf("periodic task failed, will run again in %s: %s", period, failure.getMessage())));
-        synchronized (timers) {
-            timers.add(id);
-        }
-        return id;
     }
 }

@@ -1,7 +1,7 @@
 package io.mvrefresh.refresh;
 
-import io.mvrefresh.state.AppliedMode;
-import io.mvrefresh.state.Outcome;
+import io.mvrefresh.refresh.RefreshOutcome.Failure;
+import io.mvrefresh.vocabulary.AppliedMode;
 import io.vertx.pgclient.PgException;
 
 /** Turns what a refresh threw into a run outcome with PostgreSQL's own error text. */
@@ -24,11 +24,11 @@ final class FailureClassifier {
             }
             if (QUERY_CANCELED.equals(pg.getSqlState())) {
                 boolean timedOut = pg.getErrorMessage() != null && pg.getErrorMessage().contains("statement timeout");
-                return new RefreshOutcome.Failed(timedOut ? Outcome.TIMEOUT : Outcome.CANCELLED, attempted, message);
+                return new RefreshOutcome.Failed(timedOut ? Failure.TIMEOUT : Failure.CANCELLED, attempted, message);
             }
-            return new RefreshOutcome.Failed(Outcome.FAILED, attempted, message);
+            return new RefreshOutcome.Failed(Failure.FAILED, attempted, message);
         }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return new RefreshOutcome.Failed(Outcome.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message, true);
+        return new RefreshOutcome.Failed(Failure.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message, true);
     }
 }

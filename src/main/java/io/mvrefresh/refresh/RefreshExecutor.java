@@ -5,12 +5,13 @@ import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.coordination.AdvisoryLocks;
-import io.mvrefresh.state.AppliedMode;
-import io.mvrefresh.state.Outcome;
+import io.mvrefresh.refresh.RefreshOutcome.Failure;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
 import io.mvrefresh.state.StoredFreshness;
-import io.mvrefresh.state.Trigger;
+import io.mvrefresh.state.ViewState;
+import io.mvrefresh.vocabulary.AppliedMode;
+import io.mvrefresh.vocabulary.SkipReason;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.pgclient.PgConnection;
@@ -66,18 +67,18 @@ public class RefreshExecutor {
                 })
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
-                    CompletedRun run = completed(job, outcome, startedAt);
+                    CompletedRun run = completed(job, outcome, startedAt, Optional.empty());
                     if (outcome instanceof RefreshOutcome.AlreadyFresh) {
                         return Uni.createFrom().item(run);
                     }
                     // The connection that failed may not be the only broken one in the pool (a server
                     // restart breaks them all), so a few tries get a fresh one.
-                    return state.recordUnsuccessful(run.record())
+                    return state.recordUnsuccessful(run.record(), startedAt)
                             .onFailure().retry().withBackOff(RECORD_RETRY_FIRST, RECORD_RETRY_MAX).atMost(RECORD_ATTEMPTS - 1)
                             .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome after %d attempts: %s",
                                     job.logPrefix(), outcome.outcome().label(), RECORD_ATTEMPTS, e.getMessage()))
-                            .onFailure().recoverWithNull()
-                            .replaceWith(run);
+                            .onFailure().recoverWithItem(Optional.<ViewState>empty())
+                            .map(stored -> new CompletedRun(run.job(), run.outcome(), run.record(), stored));
                 })
                 .invoke(run -> log(job, run));
     }
@@ -91,12 +92,15 @@ public class RefreshExecutor {
             AtomicReference<AppliedMode> attempted) {
         return Uni.combine().all()
                 .unis(conn.query("BEGIN").execute(),
-                        AdvisoryLocks.limitAndTryLock(conn, job.view(), job.settings().timeout(), job.settings().lockTimeout()),
+                        AdvisoryLocks.limitAndTryLock(conn, job.view(), job.upstream(), job.settings().timeout(),
+                                job.settings().lockTimeout()),
                         catalog.current(conn, job.view()),
                         state.storedFreshness(conn, job.view()),
                         fingerprint(conn, job))
-                .with((begun, locked, current, stored, fingerprint) -> {
-                    if (!locked) {
+                .with((begun, locks, current, stored, fingerprint) -> {
+                    // Another replica refreshes this view, or one it reads or that reads it: the
+                    // same as if it held this view's own lock.
+                    if (!locks.granted()) {
                         throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE));
                     }
                     return new Checked(current, stored, fingerprint.orElse(null));
@@ -105,7 +109,7 @@ public class RefreshExecutor {
                     // Decided here, in the refresh's own transaction, so a view dropped, re-created
                     // or populated since the last catalog scan gets the REFRESH it allows now.
                     CatalogView view = checked.current().orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(
-                            Outcome.FAILED, null, "materialized view " + job.view() + " does not exist")));
+                            Failure.FAILED, null, "materialized view " + job.view() + " does not exist")));
                     AppliedMode mode = chooseMode(job.settings().mode(), view);
                     attempted.set(mode);
                     // A view re-created since the scan may read other tables than the scan found.
@@ -116,11 +120,10 @@ public class RefreshExecutor {
                 .flatMap(refreshing -> {
                     // The success rows commit with the refreshed contents or not at all: if writing
                     // them fails, the COMMIT behind them only ends the aborted transaction.
-                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt);
+                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt, Optional.empty());
                     return Uni.combine().all()
                             .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint()), conn.query("COMMIT").execute())
-                            .discardItems()
-                            .replaceWith(run);
+                            .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(), Optional.of(stored)));
                 });
     }
 
@@ -145,29 +148,24 @@ public class RefreshExecutor {
     /**
      * Aborts the run when there is nothing to do: another replica refreshed the view after this
      * one decided it was due, or (with skip-unchanged) nothing it reads changed since its last
-     * refresh. A forced refresh always runs, unless the view was paused meanwhile.
+     * refresh. Only a run the schedule asked for may conclude that (see
+     * {@link io.mvrefresh.vocabulary.Trigger#mayConcludeNothingChanged}); every run stops when the
+     * view was paused meanwhile, and an unpopulated view is always refreshed.
      */
     private static void checkStillDue(RefreshJob job, CatalogView current, StoredFreshness stored, String fingerprint) {
         if (stored.paused()) {
             // Paused, possibly by another replica after this run was queued.
             throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.PAUSED));
         }
-        if (job.trigger() == Trigger.ADMIN) {
+        if (!job.trigger().mayConcludeNothingChanged() || !current.populated()) {
             return;
         }
-        // A dependency run exists because a source was just refreshed; the source's write counters
-        // are flushed up to a second after its commit, so the fingerprint cannot be trusted to
-        // show the change yet, and skipping would leave this view stale for a whole interval.
-        if (job.trigger() == Trigger.DEPENDENCY) {
-            return;
-        }
-        // Only scheduled (and startup) runs remain here.
         boolean refreshedSinceQueued = stored.freshAsOf() != null
                 && (job.knownFreshAsOf() == null || stored.freshAsOf().isAfter(job.knownFreshAsOf()));
         if (refreshedSinceQueued) {
             throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
         }
-        if (job.settings().skipUnchanged() && fingerprint != null && current.populated() && fingerprint.equals(stored.fingerprint())) {
+        if (job.settings().skipUnchanged() && fingerprint != null && fingerprint.equals(stored.fingerprint())) {
             throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.UNCHANGED));
         }
     }
@@ -196,7 +194,7 @@ public class RefreshExecutor {
             case AUTO -> view.concurrentlyEligible() ? AppliedMode.CONCURRENT : AppliedMode.BLOCKING;
             case CONCURRENT -> {
                 if (!view.concurrentlyEligible()) {
-                    throw new RefreshAborted(new RefreshOutcome.Failed(Outcome.FAILED, AppliedMode.CONCURRENT,
+                    throw new RefreshAborted(new RefreshOutcome.Failed(Failure.FAILED, AppliedMode.CONCURRENT,
                             "mode is concurrent but REFRESH CONCURRENTLY is not possible: " + view.concurrentlyIneligibleReason()
                                     + "; use mode auto or blocking, or fix the view"));
                 }
@@ -210,13 +208,13 @@ public class RefreshExecutor {
         return "REFRESH MATERIALIZED VIEW " + (mode == AppliedMode.CONCURRENT ? "CONCURRENTLY " : "") + view.id().quoted();
     }
 
-    private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt) {
+    private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt, Optional<ViewState> stored) {
         boolean reachedServer = !(outcome instanceof RefreshOutcome.Skipped);
         String error = outcome instanceof RefreshOutcome.Failed failed ? failed.error() : null;
-        String skipReason = outcome instanceof RefreshOutcome.Skipped skipped ? skipped.reason().label() : null;
+        SkipReason skipReason = outcome instanceof RefreshOutcome.Skipped skipped ? skipped.reason() : null;
         RunRecord record = new RunRecord(job.runId(), job.view(), job.trigger(), outcome.mode(), instance, job.queuedAt(),
                 reachedServer ? startedAt : null, clock.instant(), outcome.outcome(), error, skipReason, null);
-        return new CompletedRun(job, outcome, record);
+        return new CompletedRun(job, outcome, record, stored);
     }
 
     private static void log(RefreshJob job, CompletedRun run) {

@@ -1,21 +1,30 @@
 package io.mvrefresh.refresh;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.catalog.ViewId;
 import io.mvrefresh.config.ViewSettings;
-import io.mvrefresh.state.Trigger;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
+import java.util.Set;
 
 /**
- * One refresh to run: the view's settings and catalog entry at the time it was queued, and why.
+ * One refresh to run: the view's settings and catalog entry when it starts, and why.
  *
  * @param scanned the view as the last catalog scan saw it (its dependencies and whether its
  *     changes can be detected), or null when not known
- * @param knownFreshAsOf when the view was last known fresh as the dispatcher saw it on queueing;
- *     a newer value in PostgreSQL means another replica refreshed it since
+ * @param knownFreshAsOf when the view was last known fresh as the dispatcher saw it when the view
+ *     fell due; a newer value in PostgreSQL means another replica refreshed it since
+ * @param trigger the strongest reason the run was asked for; only a scheduled run may end as
+ *     "nothing to do"
+ * @param upstream every view this one reads, directly or not: their locks are taken shared, so
+ *     no replica refreshes one of them meanwhile
  */
 public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Instant knownFreshAsOf, Trigger trigger,
-        Instant queuedAt) {
+        Instant queuedAt, Set<ViewId> upstream) {
+
+    public RefreshJob {
+        upstream = Set.copyOf(upstream);
+    }
 
     public ViewId view() {
         return settings.view();

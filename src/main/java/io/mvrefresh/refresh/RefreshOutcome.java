@@ -1,7 +1,8 @@
 package io.mvrefresh.refresh;
 
-import io.mvrefresh.state.AppliedMode;
-import io.mvrefresh.state.Outcome;
+import io.mvrefresh.vocabulary.AppliedMode;
+import io.mvrefresh.vocabulary.Outcome;
+import io.mvrefresh.vocabulary.SkipReason;
 
 /** How one refresh ended; a switch over it covers every case. */
 public sealed interface RefreshOutcome {
@@ -49,17 +50,42 @@ public sealed interface RefreshOutcome {
         }
     }
 
+    /** How a refresh can fail; each is one {@link Outcome}. */
+    enum Failure {
+        /** An SQL error, a lock timeout, a lost connection, an ineligible view. */
+        FAILED(Outcome.FAILED),
+        /** The statement timeout ended it. */
+        TIMEOUT(Outcome.TIMEOUT),
+        /** A cancel request ended it (shutdown, or an operator's pg_cancel_backend). */
+        CANCELLED(Outcome.CANCELLED);
+
+        private final Outcome outcome;
+
+        Failure(Outcome outcome) {
+            this.outcome = outcome;
+        }
+
+        public Outcome outcome() {
+            return outcome;
+        }
+    }
+
     /**
-     * The refresh did not happen: {@code outcome} is FAILED, TIMEOUT or CANCELLED and
-     * {@code error} carries PostgreSQL's message or mvrefresh's reason.
+     * The refresh did not happen; {@code error} carries PostgreSQL's message or mvrefresh's
+     * reason.
      *
      * @param connectionLost PostgreSQL could not be reached or the connection broke: the failure
      *     says nothing about the view, and other refreshes would fail the same way
      */
-    record Failed(Outcome outcome, AppliedMode mode, String error, boolean connectionLost) implements RefreshOutcome {
+    record Failed(Failure failure, AppliedMode mode, String error, boolean connectionLost) implements RefreshOutcome {
 
-        public Failed(Outcome outcome, AppliedMode mode, String error) {
-            this(outcome, mode, error, false);
+        public Failed(Failure failure, AppliedMode mode, String error) {
+            this(failure, mode, error, false);
+        }
+
+        @Override
+        public Outcome outcome() {
+            return failure.outcome();
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.ViewSettings;
 import java.util.ArrayDeque;
 import java.util.Collection;
@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import io.quarkus.logging.Log;
 
 /**
  * Which views read which: the catalog's dependencies (through plain views) plus each view's
@@ -19,14 +18,17 @@ import io.quarkus.logging.Log;
  */
 final class DependencyGraph {
 
-    static final DependencyGraph EMPTY = new DependencyGraph(Map.of(), Map.of());
+    static final DependencyGraph EMPTY = new DependencyGraph(Map.of(), Map.of(), java.util.List.of());
 
+    private final java.util.List<String> ignoredDependsOn;
     private final Map<ViewId, Set<ViewId>> upstream;
     private final Map<ViewId, Set<ViewId>> downstream;
     private final Map<ViewId, Set<ViewId>> allUpstream = new HashMap<>();
     private final Map<ViewId, Set<ViewId>> allDownstream = new HashMap<>();
 
-    private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream) {
+    private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream,
+            java.util.List<String> ignoredDependsOn) {
+        this.ignoredDependsOn = java.util.List.copyOf(ignoredDependsOn);
         this.upstream = upstream;
         this.downstream = downstream;
         for (ViewId view : union(upstream.keySet(), downstream.keySet())) {
@@ -39,9 +41,11 @@ final class DependencyGraph {
      * The catalog's dependencies (acyclic: PostgreSQL cannot create a view reading itself) plus
      * {@code depends-on}. Startup already rejected cycles among depends-on alone; a depends-on
      * entry that closes a cycle through the catalog's edges is left out and reported, because a
-     * cycle would make every refresh trigger its own upstream again, forever.
+     * cycle would make every refresh trigger its own upstream again, forever. Such entries are
+     * listed by {@link #ignoredDependsOn()}.
      */
     static DependencyGraph of(Collection<CatalogView> views, Function<ViewId, ViewSettings> settings) {
+        java.util.List<String> ignored = new java.util.ArrayList<>();
         Map<ViewId, Set<ViewId>> upstream = new HashMap<>();
         for (CatalogView view : views) {
             Set<ViewId> reads = new HashSet<>(view.upstreamViews());
@@ -51,8 +55,8 @@ final class DependencyGraph {
         for (CatalogView view : views.stream().sorted(java.util.Comparator.comparing(CatalogView::id)).toList()) {
             for (ViewId extra : new java.util.TreeSet<>(settings.apply(view.id()).dependsOn())) {
                 if (extra.equals(view.id()) || closure(extra, upstream::get).contains(view.id())) {
-                    Log.errorf("mvrefresh.views.\"%s\".depends-on=%s is ignored: %s already reads %s, so it would form a cycle",
-                            view.id(), extra, extra, view.id());
+                    ignored.add("mvrefresh.views.\"%s\".depends-on=%s is ignored: %s already reads %s, so it would form a cycle"
+                            .formatted(view.id(), extra, extra, view.id()));
                     continue;
                 }
                 upstream.computeIfAbsent(view.id(), k -> new HashSet<>()).add(extra);
@@ -60,7 +64,12 @@ final class DependencyGraph {
         }
         Map<ViewId, Set<ViewId>> downstream = new HashMap<>();
         upstream.forEach((reader, reads) -> reads.forEach(read -> downstream.computeIfAbsent(read, k -> new HashSet<>()).add(reader)));
-        return new DependencyGraph(upstream, downstream);
+        return new DependencyGraph(upstream, downstream, ignored);
+    }
+
+    /** The depends-on entries left out because they would close a cycle, one message each. */
+    java.util.List<String> ignoredDependsOn() {
+        return ignoredDependsOn;
     }
 
     /** Views this one reads directly. */

@@ -1,24 +1,33 @@
 package io.mvrefresh.state;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
 
 /**
- * A view's row in {@code mvrefresh.view_state}: what replicas and restarts agree on.
+ * A view's row in {@code mvrefresh.view_state}: what replicas and restarts agree on. Only
+ * PostgreSQL writes it; mvrefresh keeps the newest row it has seen (every write answers with the
+ * row it left, and {@link #revision} orders them).
  *
  * @param lastVerifiedAt when the view was last known to match its base tables: its last
  *     successful refresh, or a later check that found none of them changed
+ * @param revision grows with every write of the row, so an older copy never replaces a newer one
  */
 public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt,
-        int consecutiveFailures, boolean paused) {
+        int consecutiveFailures, boolean paused, long revision) {
 
+    /** A view with no row yet: never refreshed, never paused. */
     public static ViewState initial(ViewId view) {
-        return new ViewState(view, null, null, null, 0, false);
+        return new ViewState(view, null, null, null, 0, false, 0);
     }
 
     /** The instant the view's contents were last known to be current: what due times and staleness count from. */
     public Instant freshAsOf() {
         return later(lastSuccessAt, lastVerifiedAt);
+    }
+
+    /** Whether this row is at least as new as {@code other}, so it may replace it. */
+    public boolean supersedes(ViewState other) {
+        return other == null || revision >= other.revision;
     }
 
     /** The later of two instants, either of which may be null. */

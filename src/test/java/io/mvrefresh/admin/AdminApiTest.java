@@ -138,12 +138,16 @@ class AdminApiTest {
     void shouldForceEveryEnabledViewOrOnlyOnePriority() {
         authorized().queryParam("priority", "critical").when().post("/admin/refresh")
                 .then().statusCode(202)
-                .body("view", org.hamcrest.Matchers.contains("public.mv_brand_daily_metrics"));
+                .body("view", org.hamcrest.Matchers.contains("public.mv_brand_daily_metrics"))
+                .body("[0].runId", notNullValue());
         authorized().when().post("/admin/refresh")
                 .then().statusCode(202)
-                .body("view", hasItems("public.mv_brand_daily_metrics", "public.mv_brand_rankings", "public.mv_sentiment_weekly"))
-                .body("view", org.hamcrest.Matchers.not(hasItems("public.mv_metric_summary")))
-                .body("view", org.hamcrest.Matchers.not(hasItems("public.mv_not_created_yet")));
+                .body("findAll { it.runId != null }.view",
+                        hasItems("public.mv_brand_daily_metrics", "public.mv_brand_rankings", "public.mv_sentiment_weekly"))
+                .body("find { it.view == 'public.mv_metric_summary' }.status", equalTo("disabled"))
+                .body("find { it.view == 'public.mv_metric_summary' }.runId", org.hamcrest.Matchers.nullValue())
+                .body("find { it.view == 'public.mv_not_created_yet' }.status", equalTo("missing"))
+                .body("find { it.view == 'public.mv_not_created_yet' }.reason", containsString("does not exist in PostgreSQL"));
         authorized().queryParam("priority", "urgent").when().post("/admin/refresh")
                 .then().statusCode(400).body("error", containsString("priority=urgent is not a priority"));
     }

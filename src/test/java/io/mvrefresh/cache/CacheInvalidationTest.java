@@ -1,5 +1,7 @@
 package io.mvrefresh.cache;
 
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static io.mvrefresh.support.Refreshes.forceRefresh;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(CacheInvalidationTest.Profile.class)
 class CacheInvalidationTest {
 
-    static final String PREFIX = "mvrefresh-test:invalidation:";
+    static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("invalidation");
     static final String CHANNEL = PREFIX + "events";
 
     public static class Profile extends DatabaseProfile {
@@ -165,8 +167,8 @@ class CacheInvalidationTest {
                 seenByReader.set(POSTGRES.count("SELECT count(*) FROM mv_brand_daily_metrics WHERE day = '1999-12-31'"));
             }
         })) {
-            dispatcher.request(io.mvrefresh.catalog.ViewId.parse("public.mv_brand_daily_metrics").orElseThrow(),
-                    io.mvrefresh.state.Trigger.ADMIN).await().atMost(Duration.ofSeconds(5));
+            io.mvrefresh.support.Requests.accepted(dispatcher, ViewId.parse("public.mv_brand_daily_metrics").orElseThrow(),
+                    io.mvrefresh.vocabulary.Trigger.ADMIN);
             messages.awaitAnyFor("public.mv_brand_daily_metrics");
         }
         assertThat(seenByReader.get()).isEqualTo(1);

@@ -2,7 +2,7 @@ package io.mvrefresh.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.support.ConfigMappings;
@@ -19,7 +19,7 @@ class InvalidationQueueTest {
 
     private static InvalidationQueue queueOf(int capacity) {
         MvRefreshConfig config = ConfigMappings.load(Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity)));
-        return new InvalidationQueue(config);
+        return new InvalidationQueue(config, new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
     private static InvalidationRequest request(ViewId view, long runId) {

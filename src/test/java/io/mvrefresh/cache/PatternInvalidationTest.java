@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class PatternInvalidationTest {
 
     /** Every key this class writes starts with this, so it never touches anyone else's keys. */
-    static final String PREFIX = "mvrefresh-test:patterns:";
+    static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("patterns");
 
     public static class Profile extends DatabaseProfile {
         @Override

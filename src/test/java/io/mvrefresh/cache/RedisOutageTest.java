@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RedisOutageTest.Profile.class)
 class RedisOutageTest {
 
-    static final String PREFIX = "mvrefresh-test:outage:";
+    static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("outage");
 
     public static class Profile extends DatabaseProfile {
         @Override

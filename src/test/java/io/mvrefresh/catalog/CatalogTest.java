@@ -1,5 +1,6 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.ViewId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mvrefresh.scheduling.Dispatcher;
@@ -56,6 +57,11 @@ class CatalogTest {
         }
         assertThat(POSTGRES.value("SELECT indisvalid FROM pg_index WHERE indexrelid = 'mv_invalid_key_idx'::regclass"))
                 .isEqualTo(false);
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void applicationStarted() {
+        io.mvrefresh.support.Refreshes.awaitStarted();
     }
 
     private Map<ViewId, CatalogView> readAll() {
@@ -135,9 +141,9 @@ class CatalogTest {
                 .as("configured views are found outside the discovery schemas")
                 .containsKey(view("mv_brand_daily_metrics"))
                 .doesNotContainKey(view("mv_expression_key"));
-        assertThat(dispatcher.status(new ViewId("public", "mv_not_created_yet")))
-                .hasValueSatisfying(status -> assertThat(status.status()).isEqualTo("missing"));
-        assertThat(dispatcher.status(new ViewId("reporting", "mv_brand_count")))
+        assertThat(dispatcher.snapshot(new ViewId("public", "mv_not_created_yet")))
+                .hasValueSatisfying(status -> assertThat(status.status().label()).isEqualTo("missing"));
+        assertThat(dispatcher.snapshot(new ViewId("reporting", "mv_brand_count")))
                 .hasValueSatisfying(status -> assertThat(status.settings().priority().label()).isEqualTo("low"));
     }
 
@@ -147,9 +153,9 @@ class CatalogTest {
 
         catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
 
-        assertThat(dispatcher.status(view("mv_created_later"))).isPresent();
+        assertThat(dispatcher.snapshot(view("mv_created_later"))).isPresent();
         POSTGRES.execute("DROP MATERIALIZED VIEW mv_created_later");
         catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
-        assertThat(dispatcher.status(view("mv_created_later"))).isEmpty();
+        assertThat(dispatcher.snapshot(view("mv_created_later"))).isEmpty();
     }
 }

@@ -1,9 +1,10 @@
 package io.mvrefresh.config;
 
+import io.mvrefresh.vocabulary.Priority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.support.ConfigMappings;
 import java.time.Duration;
 import java.util.Map;
@@ -73,7 +74,7 @@ class ViewSettingsResolverTest {
                 .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".mode=fast: use one of auto, concurrent, blocking")
                 .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval=5m and mvrefresh.views.\"public.mv_daily\".cron=*/5 * * * *: set either interval or cron, not both")
                 .hasMessageContaining("mvrefresh.views.\"public.mv_weekly\".cron=every monday: not a five-field cron expression")
-                .hasMessageContaining("mvrefresh.views.\"mv_no_schema\": a view is named schema.name");
+                .hasMessageContaining("mvrefresh.views.\"mv_no_schema\": not a view name: name it schema.name");
     }
 
     @Test
@@ -122,11 +123,50 @@ class ViewSettingsResolverTest {
         java.time.Instant lastSuccess = java.time.Instant.parse("2026-11-20T03:30:05Z");
         java.time.Instant now = java.time.Instant.parse("2026-11-20T12:00:00Z");
 
-        assertThat(schedule.nextDue(lastSuccess, now)).isEqualTo(java.time.Instant.parse("2026-11-21T03:30:00Z"));
-        assertThat(schedule.nextDue(null, now)).as("never refreshed: due now").isEqualTo(now);
+        assertThat(schedule.nextDue(lastSuccess, now)).contains(java.time.Instant.parse("2026-11-21T03:30:00Z"));
+        assertThat(schedule.nextDue(null, now)).as("never refreshed: due now").contains(now);
         assertThat(schedule.period(now)).isEqualTo(Duration.ofDays(1));
         // Down for three days: made up once, not once per missed fire time.
         assertThat(schedule.nextDue(lastSuccess, java.time.Instant.parse("2026-11-23T12:00:00Z")))
-                .isEqualTo(java.time.Instant.parse("2026-11-21T03:30:00Z"));
+                .contains(java.time.Instant.parse("2026-11-21T03:30:00Z"));
+    }
+
+    @Test
+    void shouldRejectACronExpressionThatNeverFiresNamingItsKey() {
+        assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"public.mv_feb\".cron", "0 0 30 2 *")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *")
+                .hasMessageContaining("never fires");
+    }
+
+    @Test
+    void shouldReadCronInTheConfiguredTimeZone() {
+        ViewSettingsResolver resolver = resolve(Map.of(
+                "mvrefresh.defaults.cron-timezone", "Europe/Berlin",
+                "mvrefresh.views.\"public.mv_local\".cron", "0 3 * * *",
+                "mvrefresh.views.\"public.mv_tokyo\".cron", "0 3 * * *",
+                "mvrefresh.views.\"public.mv_tokyo\".cron-timezone", "Asia/Tokyo"));
+        java.time.Instant lastSuccess = java.time.Instant.parse("2026-11-20T12:00:00Z");
+
+        assertThat(resolver.settingsFor(new ViewId("public", "mv_local")).schedule().nextDue(lastSuccess, lastSuccess))
+                .as("03:00 in Berlin is 02:00 UTC in winter").contains(java.time.Instant.parse("2026-11-21T02:00:00Z"));
+        assertThat(resolver.settingsFor(new ViewId("public", "mv_tokyo")).schedule().nextDue(lastSuccess, lastSuccess))
+                .contains(java.time.Instant.parse("2026-11-20T18:00:00Z"));
+        assertThatThrownBy(() -> resolve(Map.of("mvrefresh.defaults.cron-timezone", "Mars/Olympus")))
+                .hasMessageContaining("mvrefresh.defaults.cron-timezone=Mars/Olympus: not a time zone");
+    }
+
+    @Test
+    void shouldNameAViewWhoseSchemaContainsADotWithQuotes() {
+        ViewSettingsResolver resolver = resolve(Map.of(
+                "mvrefresh.views.\"\\\"my.schema\\\".mv_daily\".priority", "critical"));
+
+        ViewId dotted = new ViewId("my.schema", "mv_daily");
+        assertThat(resolver.configuredViews()).containsOnlyKeys(dotted);
+        assertThat(resolver.settingsFor(dotted).priority()).isEqualTo(Priority.CRITICAL);
+        assertThat(resolver.settingsFor(new ViewId("my", "schema.mv_daily")).configured()).isFalse();
+        assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"my.schema.mv_daily\".priority", "high")))
+                .hasMessageContaining("not a view name")
+                .hasMessageContaining("\"my.schema\".mv_daily");
     }
 }

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
  */
 class ReplicasIT {
 
-    private static final String DATABASE = "mvrefresh_it_replicas";
+    private static final String DATABASE = io.mvrefresh.support.TestRun.database("it_replicas");
     private static final Duration INTERVAL = Duration.ofSeconds(2);
+    /** Views on the interval alone; slow.mv_downstream reads slow.mv_upstream and is also refreshed by its cascades. */
     private static final List<String> VIEWS = List.of("public.mv_metric_summary", "public.mv_brand_daily_metrics", "slow.mv_upstream");
 
     @AfterAll
@@ -32,7 +33,7 @@ class ReplicasIT {
         return List.of(
                 "mvrefresh.instance=" + instance,
                 "mvrefresh.discovery.schemas=public,slow",
-                "mvrefresh.discovery.include=mv_metric_summary,mv_brand_daily_metrics,mv_upstream",
+                "mvrefresh.discovery.include=mv_metric_summary,mv_brand_daily_metrics,mv_upstream,mv_downstream",
                 "mvrefresh.defaults.interval=" + INTERVAL.toSeconds() + "s",
                 "mvrefresh.defaults.skip-unchanged=false",
                 // Frequent ticks on both sides make them race for the same due views.
@@ -44,7 +45,12 @@ class ReplicasIT {
         Postgres postgres = IsolatedDatabase.create(DATABASE, List.of("slow_views"));
         try (PackagedApp first = PackagedApp.start(DATABASE, settings("replica-1"));
                 PackagedApp second = PackagedApp.start(DATABASE, settings("replica-2"))) {
-            Thread.sleep(20_000); // both replicas run side by side for a while; nothing to poll for
+            // Both replicas run side by side until each view was refreshed several times by both together.
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+                    java.util.stream.Stream.concat(VIEWS.stream(), java.util.stream.Stream.of("slow.mv_downstream"))
+                            .allMatch(view -> postgres.count("SELECT count(*) FROM mvrefresh.refresh_run"
+                                    + " WHERE view = ? AND outcome = 'success'", view) > 6)
+                    && postgres.count("SELECT count(DISTINCT instance) FROM mvrefresh.refresh_run WHERE outcome = 'success'") == 2);
             assertThat(first.isAlive()).as(first.output()).isTrue();
             assertThat(second.isAlive()).as(second.output()).isTrue();
         }
@@ -61,6 +67,17 @@ class ReplicasIT {
                 assertThat(Duration.between(RunIntervals.finished(previous), RunIntervals.started(next)))
                         .as("gap between refreshes %d and %d of %s", i - 1, i, view)
                         .isGreaterThanOrEqualTo(INTERVAL.minusMillis(50));
+            }
+        }
+        // A reader never refreshes while its source does, whichever replicas run them.
+        List<Map<String, Object>> sources = postgres.rows("SELECT id, instance, started_at, finished_at FROM mvrefresh.refresh_run"
+                + " WHERE view = 'slow.mv_upstream' AND outcome = 'success'");
+        List<Map<String, Object>> readers = postgres.rows("SELECT id, instance, started_at, finished_at FROM mvrefresh.refresh_run"
+                + " WHERE view = 'slow.mv_downstream' AND outcome = 'success'");
+        for (Map<String, Object> source : sources) {
+            for (Map<String, Object> reader : readers) {
+                assertThat(RunIntervals.overlap(source, reader)).as("reader run %s (%s) overlaps source run %s (%s)", reader.get("id"),
+                        reader.get("instance"), source.get("id"), source.get("instance")).isFalse();
             }
         }
         assertThat(postgres.column("SELECT DISTINCT instance FROM mvrefresh.refresh_run WHERE outcome = 'success' ORDER BY 1"))

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class GracefulShutdownIT {
 
-    private static final String DATABASE = "mvrefresh_it_shutdown";
+    private static final String DATABASE = io.mvrefresh.support.TestRun.database("it_shutdown");
     private static final Duration GRACE = Duration.ofSeconds(3);
 
     @AfterAll

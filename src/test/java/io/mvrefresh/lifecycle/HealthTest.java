@@ -39,6 +39,12 @@ class HealthTest {
         protected boolean viaProxy() {
             return true;
         }
+
+        /** The dispatcher's own loop is what is under test here. */
+        @Override
+        protected boolean timers() {
+            return true;
+        }
     }
 
     @Inject

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MonitoringTest {
 
-    static final String PREFIX = "mvrefresh-test:monitoring:";
+    static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("monitoring");
     static final Path RULES = Path.of("k8s", "base", "monitoring", "prometheus-rule.yaml");
     static final Path RULES_TEST = Path.of("k8s", "tests", "rules-test.yaml");
     static final Path DASHBOARD = Path.of("k8s", "base", "monitoring", "grafana-dashboard.json");

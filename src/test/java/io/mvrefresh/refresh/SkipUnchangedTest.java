@@ -9,7 +9,7 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.MutableClock;
@@ -67,7 +67,7 @@ class SkipUnchangedTest {
     }
 
     private boolean idle(String view) {
-        var status = dispatcher.status(ViewId.parse(view).orElseThrow()).orElseThrow();
+        var status = dispatcher.snapshot(ViewId.parse(view).orElseThrow()).orElseThrow();
         return status.queuedRunId() == null && status.runningRunId() == null;
     }
 

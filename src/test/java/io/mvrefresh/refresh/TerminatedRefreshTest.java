@@ -1,19 +1,25 @@
 package io.mvrefresh.refresh;
 
-import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.mvrefresh.support.Refreshes.settle;
+import static io.mvrefresh.support.Refreshes.tickAndSettle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.catalog.ViewId;
 import io.mvrefresh.scheduling.Dispatcher;
-import io.mvrefresh.state.Trigger;
+import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.Gate;
+import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
-import io.mvrefresh.support.RunIntervals;
+import io.mvrefresh.support.Requests;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
+import io.mvrefresh.vocabulary.ViewStatus;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,47 +32,62 @@ class TerminatedRefreshTest {
         @Override
         protected Map<String, String> settings() {
             return Map.of(
-                    "mvrefresh.discovery.schemas", "slow",
-                    "mvrefresh.discovery.include", "mv_blocker",
+                    "mvrefresh.discovery.schemas", "gated",
+                    "mvrefresh.discovery.include", "mv_one",
                     "mvrefresh.defaults.interval", "1d",
+                    "mvrefresh.defaults.lock-timeout", "5m",
                     "mvrefresh.defaults.skip-unchanged", "false");
         }
 
         @Override
         protected List<String> fixtures() {
-            return List.of("slow_views");
+            return List.of("gated_views");
         }
     }
 
     private static final Postgres POSTGRES = new Postgres(new Profile().database());
-    private static final ViewId VIEW = new ViewId("slow", "mv_blocker");
+    private static final ViewId VIEW = new ViewId("gated", "mv_one");
 
     @Inject
     Dispatcher dispatcher;
 
+    @Inject
+    MutableClock clock;
+
     @Test
     void shouldRecordAKilledRefreshAsFailedAndRetryItAfterBackoff() {
-        awaitStartupRefreshes(dispatcher);
-        long runId = dispatcher.request(VIEW, Trigger.ADMIN).await().atMost(Duration.ofSeconds(5)).orElseThrow().runId();
-        await().atMost(Duration.ofSeconds(5)).until(() -> POSTGRES.count(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%mv_blocker%' AND state = 'active'") == 1);
+        tickAndSettle(dispatcher);
+        long runId;
+        try (Gate gate = Gate.close(POSTGRES, "gated.gate")) {
+            runId = Requests.accepted(dispatcher, VIEW, Trigger.ADMIN).runId();
+            gate.awaitWaiting(1);
 
-        POSTGRES.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                + " WHERE query LIKE 'REFRESH MATERIALIZED VIEW%mv_blocker%' AND state = 'active'");
+            POSTGRES.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%mv_one%'");
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?", runId) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?", runId) == 1);
+        }
         Map<String, Object> killed = POSTGRES.rows("SELECT * FROM mvrefresh.refresh_run WHERE id = ?", runId).getFirst();
         assertThat(killed.get("outcome")).isEqualTo("failed");
         assertThat((String) killed.get("error")).containsAnyOf("terminating connection due to administrator command", "connection lost");
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'slow.mv_blocker'")).isEqualTo(1);
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'")).isEqualTo(1);
+        settle(dispatcher);
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> POSTGRES.count(
-                "SELECT count(*) FROM mvrefresh.refresh_run WHERE view = 'slow.mv_blocker' AND id > ? AND outcome = 'success'", runId) == 1);
+        // The first retry waits 5 s, give or take 20% jitter; a tick before that starts nothing.
+        ViewSnapshot failing = dispatcher.snapshot(VIEW).orElseThrow();
+        assertThat(failing.status()).isEqualTo(ViewStatus.FAILING);
+        Instant failedAt = failing.state().lastAttemptAt();
+        assertThat(Duration.between(failedAt, failing.nextDue())).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
+        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        assertThat(dispatcher.snapshot(VIEW).orElseThrow().status()).isEqualTo(ViewStatus.FAILING);
+
+        clock.advance(Duration.ofSeconds(7));
+        tickAndSettle(dispatcher);
+
         Map<String, Object> retry = POSTGRES.rows(
-                "SELECT * FROM mvrefresh.refresh_run WHERE view = 'slow.mv_blocker' AND id > ? AND outcome = 'success'", runId).getFirst();
+                "SELECT * FROM mvrefresh.refresh_run WHERE view = 'gated.mv_one' AND id > ? ORDER BY id", runId).getFirst();
+        assertThat(retry.get("outcome")).isEqualTo("success");
         assertThat(retry.get("trigger")).isEqualTo("schedule");
-        // The first retry waits 5 s, give or take 20% jitter.
-        assertThat(Duration.between(RunIntervals.finished(killed), RunIntervals.started(retry))).isGreaterThanOrEqualTo(Duration.ofSeconds(4));
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'slow.mv_blocker'")).isZero();
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'")).isZero();
+        assertThat(dispatcher.snapshot(VIEW).orElseThrow().status()).isEqualTo(ViewStatus.IDLE);
     }
 }

@@ -1,17 +1,16 @@
 package io.mvrefresh.scheduling;
 
-import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.mvrefresh.support.Refreshes.settle;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.catalog.ViewId;
 import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,47 +25,51 @@ class CoalescingTest {
         @Override
         protected Map<String, String> settings() {
             return Map.of(
-                    "mvrefresh.discovery.schemas", "slow",
-                    "mvrefresh.discovery.include", "mv_one_second",
-                    "mvrefresh.defaults.interval", "1d");
+                    "mvrefresh.discovery.schemas", "gated",
+                    "mvrefresh.discovery.include", "mv_one",
+                    "mvrefresh.defaults.interval", "1d",
+                    // The test holds the refresh back with a lock of its own for as long as it needs.
+                    "mvrefresh.defaults.lock-timeout", "5m");
         }
 
         @Override
         protected List<String> fixtures() {
-            return List.of("slow_views");
+            return List.of("gated_views");
         }
     }
 
     private static final Postgres POSTGRES = new Postgres(new Profile().database());
-    private static final ViewId VIEW = new ViewId("slow", "mv_one_second");
+    private static final ViewId VIEW = new ViewId("gated", "mv_one");
 
     @Inject
     Dispatcher dispatcher;
 
-    private static int forceRefresh() {
+    private static Map<String, Object> forceRefresh() {
         return given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN)
-                .when().post("/admin/views/slow.mv_one_second/refresh")
-                .then().statusCode(202).extract().path("runId");
+                .when().post("/admin/views/gated.mv_one/refresh")
+                .then().statusCode(202).extract().as(Map.class);
     }
 
     @Test
     void shouldTurnTenRequestsDuringARunIntoExactlyOneMoreRun() {
-        awaitStartupRefreshes(dispatcher);
-        int first = forceRefresh();
-        await().until(() -> dispatcher.status(VIEW).orElseThrow().runningRunId() != null);
+        Map<String, Object> first;
+        Set<Object> followUps = new HashSet<>();
+        try (Gate gate = Gate.close(POSTGRES, "gated.gate")) {
+            first = forceRefresh();
+            gate.awaitWaiting(1);
+            assertThat(dispatcher.snapshot(VIEW).orElseThrow().runningRunId()).isEqualTo(((Number) first.get("runId")).longValue());
 
-        Set<Integer> followUps = new HashSet<>();
-        for (int i = 0; i < 10; i++) {
-            followUps.add(forceRefresh());
+            for (int i = 0; i < 10; i++) {
+                Map<String, Object> answer = forceRefresh();
+                assertThat(answer.get("status")).isEqualTo("follow-up");
+                followUps.add(answer.get("runId"));
+            }
+            assertThat(gate.waiting()).as("the follow-up waits for the run in progress, not for the lock").isEqualTo(1);
         }
+        settle(dispatcher);
 
-        assertThat(followUps).hasSize(1).doesNotContain(first);
-        await().atMost(Duration.ofSeconds(15)).until(() -> {
-            ViewStatus status = dispatcher.status(VIEW).orElseThrow();
-            return status.queuedRunId() == null && status.runningRunId() == null
-                    && POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE trigger = 'admin'") == 2;
-        });
+        assertThat(followUps).hasSize(1).doesNotContain(first.get("runId"));
         assertThat(POSTGRES.column("SELECT id FROM mvrefresh.refresh_run WHERE trigger = 'admin' ORDER BY id"))
-                .containsExactly((long) first, (long) followUps.iterator().next());
+                .containsExactly(((Number) first.get("runId")).longValue(), ((Number) followUps.iterator().next()).longValue());
     }
 }

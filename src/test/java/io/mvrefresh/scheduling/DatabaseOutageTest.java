@@ -38,6 +38,12 @@ class DatabaseOutageTest {
         protected boolean viaProxy() {
             return true;
         }
+
+        /** The dispatcher's own loop is what is under test here. */
+        @Override
+        protected boolean timers() {
+            return true;
+        }
     }
 
     private static final Postgres POSTGRES = new Postgres(new Profile().database());

@@ -3,9 +3,9 @@ package io.mvrefresh.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
-import io.mvrefresh.config.Priority;
+import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;

@@ -4,8 +4,8 @@ import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.catalog.ViewId;
-import io.mvrefresh.state.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
+import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RunIntervals;

@@ -3,7 +3,7 @@ package io.mvrefresh.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.catalog.ViewId;
+import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
@@ -43,10 +43,11 @@ class IntervalScheduleTest {
 
     @Test
     void shouldRefreshAgainAfterItsIntervalAndNotBefore() {
-        await().atMost(Duration.ofSeconds(20)).until(() -> runs().size() == 1 && idle());
+        io.mvrefresh.support.Refreshes.tickAndSettle(dispatcher);
+        assertThat(runs()).hasSize(1);
         assertThat(runs().getFirst()).containsEntry("trigger", "startup").containsEntry("outcome", "success");
-        Instant lastSuccess = dispatcher.status(VIEW).orElseThrow().state().lastSuccessAt();
-        assertThat(dispatcher.status(VIEW).orElseThrow().nextDue()).isEqualTo(lastSuccess.plus(Duration.ofHours(1)));
+        Instant lastSuccess = dispatcher.snapshot(VIEW).orElseThrow().state().lastSuccessAt();
+        assertThat(dispatcher.snapshot(VIEW).orElseThrow().nextDue()).isEqualTo(lastSuccess.plus(Duration.ofHours(1)));
 
         clock.advance(Duration.ofMinutes(59));
         dispatcher.tick().await().atMost(Duration.ofSeconds(10));
@@ -55,15 +56,14 @@ class IntervalScheduleTest {
         assertThat(runs()).hasSize(1);
 
         clock.advance(Duration.ofMinutes(1));
-        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
-
-        await().atMost(Duration.ofSeconds(20)).until(() -> runs().size() == 2 && idle());
+        io.mvrefresh.support.Refreshes.tickAndSettle(dispatcher);
+        assertThat(runs()).hasSize(2);
         assertThat(runs().getLast()).containsEntry("trigger", "schedule").containsEntry("outcome", "success");
         assertThat(POSTGRES.runsOf("public.mv_brand_daily_metrics")).as("disabled views never run").isEmpty();
     }
 
     private boolean idle() {
-        ViewStatus status = dispatcher.status(VIEW).orElseThrow();
+        ViewSnapshot status = dispatcher.snapshot(VIEW).orElseThrow();
         return status.queuedRunId() == null && status.runningRunId() == null;
     }
 

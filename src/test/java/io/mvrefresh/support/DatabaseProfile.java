@@ -3,13 +3,13 @@ package io.mvrefresh.support;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Base of every test profile: its own database named after the profile, the admin token tests
- * use, and the settings the subclass adds. Each profile restarts the application, so classes
- * never share state.
+ * Base of every test profile: its own database named after the profile (and this run, see
+ * {@link TestRun}), random free ports, the admin token tests use, the dispatcher's timers off (the
+ * test ticks it with a settable clock), and the settings the subclass adds. Each profile restarts
+ * the application, so classes never share state.
  */
 public abstract class DatabaseProfile implements QuarkusTestProfile {
 
@@ -41,10 +41,22 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         return false;
     }
 
+    /**
+     * Whether the dispatcher ticks by itself (poll and wake-up timers). Off by default: the test
+     * calls {@code Dispatcher.tick()} when it wants a tick, so nothing happens behind its back.
+     */
+    protected boolean timers() {
+        return false;
+    }
+
     /** The database this profile's application uses. */
     public String database() {
-        return "mvrefresh_test_" + getClass().getName().replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT)
-                .replace("io_mvrefresh_", "");
+        return TestRun.database(getClass().getName().replace("io.mvrefresh.", "").replace("$Profile", ""));
+    }
+
+    /** The Redis pub/sub channel this profile's application announces invalidations on. */
+    public String invalidationChannel() {
+        return TestRun.redisPrefix(getClass().getSimpleName()) + "invalidations";
     }
 
     @Override
@@ -52,6 +64,10 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         Map<String, String> config = new HashMap<>();
         config.put("mvrefresh.admin.token", ADMIN_TOKEN);
         config.put("mvrefresh.instance", "test");
+        config.put("mvrefresh.scheduler.timers", Boolean.toString(timers()));
+        config.put("mvrefresh.invalidation.channel", invalidationChannel());
+        config.put("quarkus.http.test-port", "0");
+        config.put("quarkus.management.test-port", "0");
         config.putAll(settings());
         return config;
     }

@@ -8,8 +8,12 @@ public final class Management {
     private Management() {
     }
 
+    /** The management port the application under test listens on (random in tests). */
+    public static int port() {
+        return ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
+    }
+
     public static String url(String path) {
-        int port = ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
-        return "http://localhost:" + port + path;
+        return "http://localhost:" + port() + path;
     }
 }

@@ -4,29 +4,45 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.cache.InvalidationQueue;
+import io.mvrefresh.lifecycle.Lifecycle;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.quarkus.arc.Arc;
 import io.restassured.response.ValidatableResponse;
 import java.time.Duration;
 
-/** Waiting for and forcing refreshes the way an operator would. */
+/** Ticking the dispatcher by hand, waiting for what it started, and forcing refreshes as an operator would. */
 public final class Refreshes {
 
     private Refreshes() {
     }
 
     /**
-     * Waits until every view that can run has been attempted once and nothing is queued or
-     * running: after startup, the views never refreshed before are all refreshed at once.
+     * Ticks once (the first tick of an application queues every view that is due at startup) and
+     * waits until what it started has finished: nothing queued, running or on its way (cascades
+     * included) and every cache invalidation done.
      */
-    public static void awaitStartupRefreshes(Dispatcher dispatcher) {
+    public static void tickAndSettle(Dispatcher dispatcher) {
+        awaitStarted();
+        dispatcher.tick().await().atMost(Duration.ofSeconds(20));
+        settle(dispatcher);
+    }
+
+    /** Waits until the application has started: schema migrated, first catalog scan applied. */
+    public static void awaitStarted() {
+        Lifecycle lifecycle = Arc.container().instance(Lifecycle.class).get();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(lifecycle::started);
+    }
+
+    /** Waits until nothing is queued, running or on its way, and every cache invalidation is done. */
+    public static void settle(Dispatcher dispatcher) {
         InvalidationQueue invalidations = Arc.container().instance(InvalidationQueue.class).get();
-        // Their cache invalidations too: they run after the refreshes, and would otherwise remove
-        // keys a test creates right after this.
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> dispatcher.statuses().stream()
-                .filter(s -> s.settings().enabled() && s.catalogView() != null)
-                .allMatch(s -> s.lastRun() != null && s.queuedRunId() == null && s.runningRunId() == null)
-                && invalidations.pending() == 0);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> dispatcher.settled() && invalidations.pending() == 0);
+    }
+
+    /** The startup refreshes: {@link #tickAndSettle}. */
+    public static void awaitStartupRefreshes(Dispatcher dispatcher) {
+        tickAndSettle(dispatcher);
     }
 
     /** {@code POST /admin/views/{view}/refresh?wait=30s} with the test token. */

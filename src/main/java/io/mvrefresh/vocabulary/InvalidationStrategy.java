@@ -1,4 +1,4 @@
-package io.mvrefresh.cache;
+package io.mvrefresh.vocabulary;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.metrics;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;

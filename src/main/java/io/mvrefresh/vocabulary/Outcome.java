@@ -1,4 +1,4 @@
-package io.mvrefresh.state;
+package io.mvrefresh.vocabulary;
 
 import java.util.Locale;
 

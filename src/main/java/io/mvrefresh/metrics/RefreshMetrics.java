@@ -1,14 +1,18 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.mvrefresh.config.Priority;
-import io.mvrefresh.state.AppliedMode;
-import io.mvrefresh.state.Outcome;
+import io.mvrefresh.vocabulary.AppliedMode;
+import io.mvrefresh.vocabulary.Outcome;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.SkipReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Records what refreshes do as Micrometer meters; Prometheus renders the dotted names as the
@@ -27,11 +31,30 @@ public class RefreshMetrics {
         this.registry = registry;
     }
 
+    /**
+     * The scheduler's gauges, read at scrape time: {@code mvrefresh_refresh_in_flight} and
+     * {@code mvrefresh_queue_depth} per configured priority.
+     */
+    public void registerSchedulerGauges(IntSupplier inFlight, ToIntFunction<Priority> queued) {
+        // Strong references: the suppliers are lambdas nothing else holds.
+        Gauge.builder("mvrefresh.refresh.in.flight", inFlight, supplier -> supplier.getAsInt())
+                .description("Refreshes running right now")
+                .strongReference(true)
+                .register(registry);
+        for (Priority priority : Priority.values()) {
+            Gauge.builder("mvrefresh.queue.depth", queued, count -> count.applyAsInt(priority))
+                    .description("Runs waiting for a slot, by the view's configured priority")
+                    .tag("priority", priority.label())
+                    .strongReference(true)
+                    .register(registry);
+        }
+    }
+
     /** A run that executed nothing, by reason ({@code mvrefresh_refresh_skipped_total}). */
-    public void refreshSkipped(String view, String reason) {
+    public void refreshSkipped(String view, SkipReason reason) {
         Counter.builder("mvrefresh.refresh.skipped")
                 .description("Runs that executed no REFRESH, by reason")
-                .tags(Tags.of("view", view, "reason", reason))
+                .tags(Tags.of("view", view, "reason", reason.label()))
                 .register(registry)
                 .increment();
     }

@@ -1,4 +1,4 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.health;
 
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.scheduling.Dispatcher;
@@ -42,6 +42,7 @@ public class DispatcherLivenessCheck implements HealthCheck {
                 .status(since.compareTo(stallAfter) <= 0)
                 .withData("lastTickCompletedAt", lastTick.toString())
                 .withData("secondsSinceLastTick", since.toSeconds())
+                .withData("ticks", dispatcher.ticksCompleted())
                 .build();
     }
 }

@@ -1,14 +1,14 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.mvrefresh.cache.InvalidationQueue;
-import io.mvrefresh.cache.InvalidationStrategy;
+import io.mvrefresh.vocabulary.InvalidationStrategy;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Cache invalidation meters: {@code mvrefresh_cache_invalidation_duration_seconds},
@@ -20,12 +20,18 @@ import java.time.Duration;
 public class CacheMetrics {
 
     private final MeterRegistry registry;
+    private final AtomicInteger pending = new AtomicInteger();
 
-    public CacheMetrics(MeterRegistry registry, InvalidationQueue queue) {
+    public CacheMetrics(MeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("mvrefresh.cache.invalidation.pending", queue, InvalidationQueue::pending)
+        Gauge.builder("mvrefresh.cache.invalidation.pending", pending, AtomicInteger::get)
                 .description("Invalidations waiting for Redis, the one in progress included")
                 .register(registry);
+    }
+
+    /** How many invalidations are not done yet, the one in progress included. */
+    public void pending(int count) {
+        pending.set(count);
     }
 
     /** One strategy of one view's invalidation completed. */

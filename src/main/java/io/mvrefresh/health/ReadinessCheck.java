@@ -1,4 +1,4 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.health;
 
 import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.lifecycle.Lifecycle;

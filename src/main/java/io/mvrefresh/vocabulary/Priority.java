@@ -1,4 +1,4 @@
-package io.mvrefresh.config;
+package io.mvrefresh.vocabulary;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.mvrefresh.observability;
+package io.mvrefresh.health;
 
 import io.mvrefresh.lifecycle.Lifecycle;
 import org.eclipse.microprofile.health.HealthCheck;

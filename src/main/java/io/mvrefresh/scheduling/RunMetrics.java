@@ -1,0 +1,31 @@
+package io.mvrefresh.scheduling;
+
+import io.mvrefresh.metrics.RefreshMetrics;
+import io.mvrefresh.refresh.RefreshOutcome;
+import io.mvrefresh.state.RunRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+
+/** Counts and times every finished run. */
+@ApplicationScoped
+public class RunMetrics {
+
+    private final RefreshMetrics metrics;
+
+    public RunMetrics(RefreshMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    void onRunFinished(@Observes RunFinished finished) {
+        RunRecord record = finished.run().record();
+        String view = record.view().toString();
+        if (finished.run().outcome() instanceof RefreshOutcome.Skipped skipped) {
+            metrics.refreshSkipped(view, skipped.reason());
+        }
+        if (record.startedAt() != null && record.mode() != null) {
+            metrics.refreshFinished(view, finished.settings().priority(), record.mode(), record.outcome(),
+                    Duration.between(record.startedAt(), record.finishedAt()));
+        }
+    }
+}

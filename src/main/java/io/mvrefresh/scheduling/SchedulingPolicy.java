@@ -1,0 +1,476 @@
+package io.mvrefresh.scheduling;
+
+import io.mvrefresh.catalog.CatalogSnapshot;
+import io.mvrefresh.catalog.CatalogView;
+import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.refresh.CompletedRun;
+import io.mvrefresh.refresh.RefreshJob;
+import io.mvrefresh.refresh.RefreshOutcome;
+import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.state.ViewState;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
+import io.quarkus.logging.Log;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+
+/**
+ * Every scheduling decision, and nothing else: given the views' settings, their stored state,
+ * the runs queued and running, the dependency graph and the time, it says what is due, what
+ * starts next and when to wake up. It does no I/O and reads no clock (every method takes
+ * {@code now}), so tests drive it by hand; {@link Dispatcher} feeds it and carries out its
+ * decisions. Not thread-safe: the dispatcher calls it under one lock.
+ *
+ * <p>Cost does not grow with the number of views where it is paid often: idle views sit in an
+ * index ordered by due time (the next wake-up is its first entry), queued runs in one ordered set
+ * per priority, and a run that finishes touches only the views related to it. The rules are in
+ * {@code scheduling/DESIGN.md}.
+ */
+public final class SchedulingPolicy {
+
+    /**
+     * The dispatcher's fixed parameters.
+     *
+     * @param concurrency refreshes at once
+     * @param reservedForCritical of those, slots only views configured {@code critical} may use
+     * @param aging a waiting view rises one priority level per this much waiting
+     * @param jitter draws the factor (around 1) that spreads the retries of views failing together
+     */
+    public record Limits(int concurrency, int reservedForCritical, Duration aging, DoubleSupplier jitter) {
+    }
+
+    /** A run the dispatcher is to start now. */
+    public record Start(Ticket ticket, RefreshJob job) {
+    }
+
+    /**
+     * What a finished run leads to.
+     *
+     * @param readers views that read the refreshed one directly: each is to be requested with
+     *     trigger {@code dependency}
+     */
+    public record Finished(ViewSettings settings, List<ViewId> readers) {
+    }
+
+    /**
+     * What a catalog scan changed, for the log.
+     *
+     * @param missing configured views that do not exist (newly so)
+     * @param ignoredDependsOn depends-on entries left out because they would close a cycle
+     */
+    public record CatalogChanges(List<ViewId> appeared, List<ViewId> disappeared, List<ViewId> missing,
+            List<String> ignoredDependsOn) {
+    }
+
+    private static final Comparator<ViewEntry> BY_DUE = Comparator.comparing((ViewEntry entry) -> entry.indexedDue()).thenComparing(ViewEntry::id);
+    private static final Comparator<Ticket> BY_WAITING = Comparator.comparing(Ticket::dueAt).thenComparing(Ticket::view);
+
+    private final Limits limits;
+    private final Map<ViewId, ViewEntry> entries = new HashMap<>();
+    /** Rows of views not known (yet): applied when the view appears. */
+    private final Map<ViewId, ViewState> storedOfUnknown = new HashMap<>();
+    /** Views with nothing queued or running, by the time they fall due. */
+    private final TreeSet<ViewEntry> byDue = new TreeSet<>(BY_DUE);
+    /** Queued runs not known to wait for a related view, per configured priority, longest due first. */
+    private final Map<Priority, TreeSet<Ticket>> ready = new EnumMap<>(Priority.class);
+    /** Queued runs found waiting for a related view; looked at again when one of those changes. */
+    private final Set<Ticket> blocked = new HashSet<>();
+    /** Runs dropped before they started (paused, disabled, missing, shutdown): their callers are told. */
+    private final List<Ticket> dropped = new ArrayList<>();
+    private final Set<ViewId> configured = new HashSet<>();
+    /** Views whose picture may have changed since {@link #drainTouched} was last called. */
+    private final Set<ViewId> touched = new HashSet<>();
+    private Set<ViewId> missingReported = Set.of();
+    private DependencyGraph graph = DependencyGraph.EMPTY;
+    private int running;
+    private boolean stopped;
+
+    public SchedulingPolicy(Limits limits) {
+        this.limits = limits;
+        for (Priority priority : Priority.values()) {
+            ready.put(priority, new TreeSet<>(BY_WAITING));
+        }
+    }
+
+    /**
+     * Takes a catalog scan: views that appeared become known, configured views that do not exist
+     * are missing, discovered views that disappeared are forgotten (once not running), and the
+     * dependency graph is rebuilt.
+     *
+     * @param configuredViews the views named in configuration, known whether they exist or not
+     * @param settingsFor the settings in effect for any view
+     */
+    public CatalogChanges applyCatalog(CatalogSnapshot snapshot, Collection<ViewSettings> configuredViews,
+            Function<ViewId, ViewSettings> settingsFor, Instant now) {
+        List<ViewId> appeared = new ArrayList<>();
+        List<ViewId> disappeared = new ArrayList<>();
+        Set<ViewId> missing = new HashSet<>();
+        configured.clear();
+        for (ViewSettings settings : configuredViews) {
+            configured.add(settings.view());
+            CatalogView found = snapshot.views().get(settings.view());
+            if (found == null) {
+                missing.add(settings.view());
+            }
+            updateCatalog(entry(settings.view(), settingsFor, appeared), found, snapshot.scannedAt(), now);
+        }
+        snapshot.views().forEach((id, view) -> updateCatalog(entry(id, settingsFor, appeared), view, snapshot.scannedAt(), now));
+        for (ViewEntry entry : List.copyOf(entries.values())) {
+            if (!configured.contains(entry.id()) && !snapshot.views().containsKey(entry.id())) {
+                disappeared.add(entry.id());
+                updateCatalog(entry, null, snapshot.scannedAt(), now);
+                forgetIfGone(entry);
+            }
+        }
+        graph = DependencyGraph.of(snapshot.views().values(), settingsFor);
+        // The graph changed: every run found waiting is looked at again.
+        blocked.forEach(ticket -> ready.get(entries.get(ticket.view()).settings().priority()).add(ticket));
+        blocked.clear();
+        List<ViewId> newlyMissing = missing.stream().filter(id -> !missingReported.contains(id)).sorted().toList();
+        missingReported = missing;
+        appeared.removeAll(missing);
+        return new CatalogChanges(appeared.stream().sorted().toList(), disappeared.stream().sorted().toList(), newlyMissing,
+                graph.ignoredDependsOn());
+    }
+
+    private ViewEntry entry(ViewId id, Function<ViewId, ViewSettings> settingsFor, List<ViewId> appeared) {
+        return entries.computeIfAbsent(id, key -> {
+            appeared.add(key);
+            ViewState stored = storedOfUnknown.remove(key);
+            return new ViewEntry(settingsFor.apply(key), stored == null ? ViewState.initial(key) : stored);
+        });
+    }
+
+    private void updateCatalog(ViewEntry entry, CatalogView current, Instant seenAt, Instant now) {
+        if (entry.catalog() != null && entry.catalog().equals(current) && entry.indexedDue() != null) {
+            return;
+        }
+        Ticket waiting = entry.queued();
+        List<Ticket> droppedNow = entry.catalog(current, seenAt);
+        unready(waiting, droppedNow);
+        reindex(entry, now);
+    }
+
+    private void forgetIfGone(ViewEntry entry) {
+        if (entry.running() == null && entry.missing() && !configured.contains(entry.id())) {
+            unindex(entry);
+            entries.remove(entry.id());
+        }
+    }
+
+    /**
+     * Takes a {@code view_state} row (read, or answered by a write), unless older than the one
+     * held. A row that pauses the view drops what was waiting.
+     */
+    public void applyStored(ViewState row, Instant now) {
+        ViewEntry entry = entries.get(row.view());
+        if (entry == null) {
+            storedOfUnknown.merge(row.view(), row, (held, fresh) -> fresh.supersedes(held) ? fresh : held);
+            return;
+        }
+        Ticket waiting = entry.queued();
+        unready(waiting, entry.applyStored(row));
+        reindex(entry, now);
+    }
+
+    /** Each view's last run that was not a skip, from history, where none is known yet. */
+    public void applyLastRuns(Collection<RunRecord> runs) {
+        for (RunRecord run : runs) {
+            ViewEntry entry = entries.get(run.view());
+            if (entry != null) {
+                entry.lastRun(run);
+            }
+        }
+    }
+
+    /**
+     * The views that are due at {@code now} and have nothing queued or running: each is to be
+     * requested (trigger {@code schedule}, or {@code startup} on the first tick).
+     */
+    public List<ViewId> due(Instant now) {
+        List<ViewId> due = new ArrayList<>();
+        for (ViewEntry entry : byDue) {
+            if (entry.indexedDue().isAfter(now)) {
+                break;
+            }
+            due.add(entry.id());
+        }
+        return due;
+    }
+
+    /**
+     * Asks for a refresh of {@code view} without a run id: joins what is queued or running,
+     * refuses, or answers {@link Admission.NeedsRunId}, after which {@link #request} with an id
+     * does the rest.
+     */
+    public Admission admit(ViewId view, Trigger trigger, Instant now) {
+        return request(view, trigger, OptionalLong.empty(), now);
+    }
+
+    /**
+     * Asks for a refresh of {@code view}: a new run gets {@code runId}. A request for a queued view
+     * joins that run (which keeps the stronger trigger); one for a running view queues exactly one
+     * follow-up; a missing, disabled or paused view is refused.
+     */
+    public Admission request(ViewId view, Trigger trigger, long runId, Instant now) {
+        return request(view, trigger, OptionalLong.of(runId), now);
+    }
+
+    private Admission request(ViewId view, Trigger trigger, OptionalLong runId, Instant now) {
+        ViewEntry entry = entries.get(view);
+        if (entry == null) {
+            return new Admission.Refused(Admission.Refusal.UNKNOWN, "unknown view '" + view + "'");
+        }
+        if (stopped) {
+            return new Admission.Refused(Admission.Refusal.STOPPING, "mvrefresh is shutting down and starts no new refresh");
+        }
+        Instant dueAt = entry.indexedDue() != null && !entry.indexedDue().isAfter(now) ? entry.indexedDue() : now;
+        boolean wasIdle = entry.queued() == null && entry.running() == null;
+        Admission admission = entry.request(trigger, dueAt, now, runId);
+        if (admission instanceof Admission.Accepted accepted && accepted.how() == Admission.How.QUEUED && wasIdle) {
+            unindex(entry);
+            touched.add(view);
+            ready.get(entry.settings().priority()).add(accepted.ticket());
+        }
+        return admission;
+    }
+
+    /**
+     * The runs to start now, best first, marked running: while slots are free (the reserved ones
+     * only for views configured critical), the queued run with the highest priority (raised one
+     * level per {@code aging} waited) then the one due longest, that waits for no related view.
+     */
+    public List<Start> startNext(Instant now) {
+        List<Start> starts = new ArrayList<>();
+        while (!stopped && running < limits.concurrency()) {
+            boolean criticalOnly = limits.concurrency() - running <= limits.reservedForCritical();
+            Ticket best = null;
+            int bestLevel = -1;
+            for (Priority priority : criticalOnly ? List.of(Priority.CRITICAL) : List.of(Priority.values())) {
+                Ticket head = firstStartable(ready.get(priority));
+                if (head == null) {
+                    continue;
+                }
+                int level = agedLevel(priority, head, now);
+                if (best == null || level > bestLevel || (level == bestLevel && BY_WAITING.compare(head, best) < 0)) {
+                    best = head;
+                    bestLevel = level;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            ViewEntry entry = entries.get(best.view());
+            ready.get(entry.settings().priority()).remove(best);
+            entry.start();
+            touched.add(entry.id());
+            running++;
+            RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(), best.trigger(),
+                    best.queuedAt(), graph.allUpstreamOf(entry.id()));
+            starts.add(new Start(best, job));
+        }
+        return starts;
+    }
+
+    /** The first run of {@code bucket} that waits for no related view; those that do are set aside. */
+    private Ticket firstStartable(TreeSet<Ticket> bucket) {
+        while (!bucket.isEmpty()) {
+            Ticket head = bucket.first();
+            if (!waitsForRelated(head.view())) {
+                return head;
+            }
+            bucket.pollFirst();
+            blocked.add(head);
+        }
+        return null;
+    }
+
+    /**
+     * A view waits while a view it reads is running or queued (sources go first: a reader
+     * refreshed before its source would read stale or unpopulated data and need a second
+     * refresh), and while a view that reads it is running (a source never changes under a reader).
+     */
+    private boolean waitsForRelated(ViewId view) {
+        for (ViewId source : graph.allUpstreamOf(view)) {
+            ViewEntry other = entries.get(source);
+            if (other != null && other.busy()) {
+                return true;
+            }
+        }
+        for (ViewId reader : graph.allDownstreamOf(view)) {
+            ViewEntry other = entries.get(reader);
+            if (other != null && other.running() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int agedLevel(Priority priority, Ticket ticket, Instant now) {
+        Duration waited = Duration.between(ticket.dueAt(), now);
+        long levels = waited.isNegative() ? 0 : waited.toMillis() / Math.max(1, limits.aging().toMillis());
+        return (int) Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + levels);
+    }
+
+    /**
+     * A started run ended; {@code run} is null when it ended without an outcome (a bug, but the
+     * slot must come back). Stored state the run answered is applied, and the views related to it
+     * may start.
+     */
+    public Finished finish(Ticket ticket, CompletedRun run, Instant now) {
+        ViewEntry entry = entries.get(ticket.view());
+        if (entry == null || !entry.finish(ticket, run, limits.jitter().getAsDouble())) {
+            return new Finished(null, List.of());
+        }
+        running--;
+        if (entry.queued() != null) {
+            ready.get(entry.settings().priority()).add(entry.queued());
+        }
+        reindex(entry, now);
+        lookAgainAtRelated(entry.id());
+        List<ViewId> readers = run != null && run.outcome() instanceof RefreshOutcome.Refreshed
+                ? graph.downstreamOf(entry.id()).stream().sorted().toList()
+                : List.of();
+        forgetIfGone(entry);
+        return new Finished(entry.settings(), readers);
+    }
+
+    private void lookAgainAtRelated(ViewId view) {
+        if (blocked.isEmpty()) {
+            return;
+        }
+        for (Set<ViewId> related : List.of(graph.allDownstreamOf(view), graph.allUpstreamOf(view))) {
+            for (ViewId id : related) {
+                ViewEntry other = entries.get(id);
+                if (other != null && other.queued() != null && blocked.remove(other.queued())) {
+                    ready.get(other.settings().priority()).add(other.queued());
+                }
+            }
+        }
+    }
+
+    /** When the earliest idle view falls due; empty when none ever will. */
+    public Optional<Instant> nextWakeUp() {
+        return byDue.isEmpty() ? Optional.empty() : Optional.of(byDue.first().indexedDue());
+    }
+
+    /** Runs dropped before they started since the last call; their callers are to be told. */
+    public List<Ticket> drainDropped() {
+        List<Ticket> drained = List.copyOf(dropped);
+        dropped.clear();
+        return drained;
+    }
+
+    /** No run starts and no request is accepted any more; queued runs are dropped. */
+    public void stop() {
+        stopped = true;
+        for (ViewEntry entry : entries.values()) {
+            Ticket waiting = entry.queued();
+            unready(waiting, entry.dropWaiting());
+        }
+    }
+
+    /** One view as of {@code now}, when known. */
+    public Optional<ViewSnapshot> snapshot(ViewId view, Instant now) {
+        return Optional.ofNullable(entries.get(view)).map(entry -> snapshot(entry, now));
+    }
+
+    /** Every known view, sorted by name. */
+    public List<ViewSnapshot> snapshots(Instant now) {
+        return entries.values().stream().sorted(Comparator.comparing(ViewEntry::id)).map(entry -> snapshot(entry, now)).toList();
+    }
+
+    private ViewSnapshot snapshot(ViewEntry entry, Instant now) {
+        Instant nextDue = entry.queued() != null ? entry.queued().dueAt() : entry.indexedDue();
+        return new ViewSnapshot(entry.settings(), entry.catalog(), entry.stored(), entry.lastRun(), entry.status(), nextDue,
+                entry.queued() == null ? null : entry.queued().runId(), entry.running() == null ? null : entry.running().runId(),
+                entry.scheduleError(), now);
+    }
+
+    /** The views whose picture may have changed since the last call, as of {@code now}. */
+    public List<ViewSnapshot> drainTouched(Instant now) {
+        List<ViewSnapshot> changed = new ArrayList<>(touched.size());
+        for (ViewId id : touched) {
+            ViewEntry entry = entries.get(id);
+            if (entry != null) {
+                changed.add(snapshot(entry, now));
+            }
+        }
+        touched.clear();
+        return changed;
+    }
+
+    /** Queued runs of views configured with {@code priority}. */
+    public int queued(Priority priority) {
+        int waiting = ready.get(priority).size();
+        for (Ticket ticket : blocked) {
+            if (entries.get(ticket.view()).settings().priority() == priority) {
+                waiting++;
+            }
+        }
+        return waiting;
+    }
+
+    /** Runs started and not finished. */
+    public int running() {
+        return running;
+    }
+
+    /** How many views are known. */
+    public int size() {
+        return entries.size();
+    }
+
+    /** Takes a run that left the queue out of the ready and blocked sets, and keeps the dropped ones for their callers. */
+    private void unready(Ticket wasQueued, List<Ticket> droppedNow) {
+        if (droppedNow.isEmpty()) {
+            return;
+        }
+        if (wasQueued != null && droppedNow.contains(wasQueued)) {
+            blocked.remove(wasQueued);
+            ready.values().forEach(bucket -> bucket.remove(wasQueued));
+            lookAgainAtRelated(wasQueued.view());
+        }
+        dropped.addAll(droppedNow);
+    }
+
+    /** Puts the entry in the due index under its current due time, or takes it out when it has none. */
+    private void reindex(ViewEntry entry, Instant now) {
+        unindex(entry);
+        touched.add(entry.id());
+        Instant due;
+        try {
+            due = entry.nextDue(now);
+        } catch (RuntimeException e) {
+            // One view's broken schedule must not stop the others: it is shown failing instead.
+            Log.errorf(e, "view %s: %s; it is not scheduled until this is fixed", entry.id(), entry.scheduleError());
+            return;
+        }
+        if (due != null) {
+            entry.indexedDue(due);
+            byDue.add(entry);
+        }
+    }
+
+    private void unindex(ViewEntry entry) {
+        if (entry.indexedDue() != null) {
+            byDue.remove(entry);
+            entry.indexedDue(null);
+        }
+    }
+}
