@@ -1,6 +1,6 @@
 package io.mvrefresh.admin;
 
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -21,8 +21,8 @@ public class AdminAuthorization {
 
     private final Optional<byte[]> token;
 
-    public AdminAuthorization(MvRefreshConfig config) {
-        this.token = config.admin().token().filter(t -> !t.isBlank()).map(t -> t.getBytes(StandardCharsets.UTF_8));
+    public AdminAuthorization(GlobalSettings config) {
+        this.token = config.admin().token().map(t -> t.getBytes(StandardCharsets.UTF_8));
     }
 
     @ServerRequestFilter

@@ -23,13 +23,23 @@ import java.util.List;
  *     check that found nothing changed)
  * @param stalenessSeconds seconds since {@code lastVerifiedAt}, null when never refreshed
  * @param scheduleError why the view's due time could not be computed (it is then {@code failing}), or null
+ * @param skips runs that executed nothing, by reason, and the latest: kept on the view, not in the run history
  */
 @RegisterForReflection
 public record ViewView(String name, String priority, String mode, String modeInEffect, String interval, String cron,
         boolean enabled, boolean configured, String status, Boolean populated, String concurrentlyIneligibleReason,
         List<String> upstream, boolean skipUnchanged, List<String> notSkippableBecause, Instant lastSuccessAt,
         Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
-        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError) {
+        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError, Skips skips) {
+
+    /** Runs that executed nothing. */
+    @RegisterForReflection
+    public record Skips(long unchanged, long lockedElsewhere, long paused, Instant lastAt, String lastReason) {
+        static Skips of(io.mvrefresh.state.SkipCounts counts) {
+            return new Skips(counts.unchanged(), counts.lockedElsewhere(), counts.paused(), counts.lastAt(),
+                    counts.lastReason() == null ? null : counts.lastReason().label());
+        }
+    }
 
     static ViewView of(ViewSnapshot status) {
         ViewSettings settings = status.settings();
@@ -59,7 +69,8 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, status.observedAt()).toSeconds()),
                 status.queuedRunId(),
                 status.runningRunId(),
-                status.scheduleError());
+                status.scheduleError(),
+                Skips.of(status.state().skips()));
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {

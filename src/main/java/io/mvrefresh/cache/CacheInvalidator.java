@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mvrefresh.config.InvalidationRules;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.vocabulary.InvalidationStrategy;
 import io.mvrefresh.metrics.CacheMetrics;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -55,7 +55,7 @@ public class CacheInvalidator {
     private final Optional<String> channel;
 
     public CacheInvalidator(ReactiveRedisDataSource redis, CacheMetrics metrics, ObjectMapper json, Clock clock,
-            MvRefreshConfig config) {
+            GlobalSettings config) {
         this.keys = redis.key();
         this.sets = redis.set(String.class);
         this.counters = redis.value(Long.class);
@@ -65,7 +65,7 @@ public class CacheInvalidator {
         this.clock = clock;
         this.scanCount = config.invalidation().scanCount();
         this.commandTimeout = config.invalidation().commandTimeout();
-        this.channel = config.invalidation().channel().map(String::trim).filter(c -> !c.isEmpty());
+        this.channel = config.invalidation().channel();
     }
 
     /**

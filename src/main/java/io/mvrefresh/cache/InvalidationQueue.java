@@ -1,7 +1,7 @@
 package io.mvrefresh.cache;
 
 import io.mvrefresh.vocabulary.ViewId;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.metrics.CacheMetrics;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,7 +23,7 @@ public class InvalidationQueue {
     private final Map<ViewId, InvalidationRequest> waiting = new LinkedHashMap<>();
     private InvalidationRequest inFlight;
 
-    public InvalidationQueue(MvRefreshConfig config, CacheMetrics metrics) {
+    public InvalidationQueue(GlobalSettings config, CacheMetrics metrics) {
         this.capacity = config.invalidation().queueCapacity();
         this.metrics = metrics;
     }

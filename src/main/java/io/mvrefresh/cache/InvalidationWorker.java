@@ -93,10 +93,13 @@ public class InvalidationWorker {
         }
         consecutiveFailures = 0;
         Log.debugf("refresh #%s %s: invalidated %s cache key(s)", (Object) request.runId(), request.view().quoted(), removed);
-        store.recordKeysInvalidated(request.runId(), removed).subscribe().with(
-                ignored -> { },
-                failure -> Log.warnf("refresh #%d %s: %d cache key(s) invalidated, but recording it failed: %s",
-                        request.runId(), request.view().quoted(), removed, failure.getMessage()));
+        store.recordKeysInvalidated(request.runId(), removed)
+                .flatMap(ignored -> store.clearOwedInvalidation(request.view(), request.runId()))
+                .subscribe().with(
+                        ignored -> { },
+                        // Still owed in view_state: it is done again later, which is harmless.
+                        failure -> Log.warnf("refresh #%d %s: %d cache key(s) invalidated, but recording it failed: %s",
+                                request.runId(), request.view().quoted(), removed, failure.getMessage()));
         next();
     }
 

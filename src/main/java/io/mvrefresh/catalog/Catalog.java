@@ -1,7 +1,7 @@
 package io.mvrefresh.catalog;
 
 import io.mvrefresh.vocabulary.ViewId;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -28,12 +28,12 @@ public class Catalog {
     private volatile CatalogSnapshot current = CatalogSnapshot.EMPTY;
     private volatile boolean scannedOnce;
 
-    public Catalog(CatalogReader reader, Clock clock, MvRefreshConfig config, ViewSettingsResolver settings) {
+    public Catalog(CatalogReader reader, Clock clock, GlobalSettings config, ViewSettingsResolver settings) {
         this.reader = reader;
         this.clock = clock;
         this.configured = Set.copyOf(settings.configuredViews().keySet());
         this.schemas = List.copyOf(config.discovery().schemas());
-        this.filter = new ViewFilter(config.discovery().include(), config.discovery().exclude().orElse(List.of()));
+        this.filter = new ViewFilter(config.discovery().include(), config.discovery().exclude());
     }
 
     /** Scans the catalog again; configured views are kept whatever the globs say. */

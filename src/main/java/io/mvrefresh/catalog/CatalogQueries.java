@@ -24,6 +24,9 @@ final class CatalogQueries {
                   AND i.indpred IS NULL AND i.indexprs IS NULL
                   AND i.indnatts > 0)""";
 
+    /** A scan gives up rather than queue behind DDL on the catalogs. */
+    static final String SCAN_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '30s', true)";
+
     /** Materialized views in the discovery schemas ($1) or named explicitly ($2 schemas, $3 names). */
     static final String VIEWS = """
             SELECT n.nspname::text AS schema_name, c.relname::text AS view_name, c.oid::bigint AS oid,
@@ -47,8 +50,12 @@ final class CatalogQueries {
      *   <li>{@code function}: a volatile function, a time function (now() and friends), or a
      *       user function whose body PostgreSQL does not track. Built-in functions are pinned and
      *       leave no pg_depend row, so they are read from the query trees' funcid fields;
-     *   <li>{@code time}: a CURRENT_DATE-like keyword, which is no function call at all.
+     *   <li>{@code time}: a CURRENT_DATE-like keyword, which is no function call at all: up to
+     *       PostgreSQL 15 an {@code SQLVALUEFUNCTION} node whose op is one of the first nine
+     *       (the date and time ones), from 16 a call of the pg_catalog function of that name.
      * </ul>
+     * Only the stored node trees are read, never a definition rebuilt by ruleutils
+     * ({@code pg_get_viewdef} locks every relation the view reads).
      */
     static final String READS = """
             WITH RECURSIVE node(root, classid, objid) AS (
@@ -70,9 +77,7 @@ final class CatalogQueries {
                 ) AS next (classid, objid)
             ),
             texts AS (
-                SELECT n.root,
-                       coalesce(r.ev_action::text, p.prosqlbody::text) AS tree,
-                       CASE WHEN r.oid IS NOT NULL THEN pg_get_viewdef(r.ev_class) ELSE pg_get_function_sqlbody(p.oid) END AS definition
+                SELECT n.root, coalesce(r.ev_action::text, p.prosqlbody::text) AS tree
                 FROM node n
                 LEFT JOIN pg_rewrite r ON n.classid = 'pg_rewrite'::regclass AND r.oid = n.objid
                 LEFT JOIN pg_proc p ON n.classid = 'pg_proc'::regclass AND p.oid = n.objid
@@ -88,7 +93,11 @@ final class CatalogQueries {
             JOIN pg_class rel ON rel.oid = d.refobjid AND rel.relkind IN ('m', 'r', 'p', 'f') AND rel.oid <> c.root
             JOIN pg_namespace ns ON ns.oid = rel.relnamespace
             UNION
-            SELECT called.root::bigint, 'function', NULL, p.oid::regprocedure::text,
+            SELECT called.root::bigint,
+                   CASE WHEN p.pronamespace = 'pg_catalog'::regnamespace AND p.proname IN (%1$s) THEN 'time' ELSE 'function' END,
+                   NULL,
+                   CASE WHEN p.pronamespace = 'pg_catalog'::regnamespace AND p.proname IN (%1$s) THEN upper(p.proname)
+                        ELSE p.oid::regprocedure::text END,
                    CASE WHEN p.provolatile = 'v' THEN 'volatile'
                         WHEN p.pronamespace = 'pg_catalog'::regnamespace THEN 'time'
                         ELSE 'untracked' END,
@@ -96,16 +105,16 @@ final class CatalogQueries {
             FROM called JOIN pg_proc p ON p.oid = called.fn
             WHERE p.provolatile = 'v'
                OR (p.pronamespace = 'pg_catalog'::regnamespace
-                   AND (p.proname IN ('now', 'statement_timestamp', 'transaction_timestamp', 'clock_timestamp', 'timeofday')
+                   AND (p.proname IN ('now', 'statement_timestamp', 'transaction_timestamp', 'clock_timestamp', 'timeofday', %1$s)
                         OR (p.proname = 'age' AND p.pronargs = 1)))
                OR (p.pronamespace <> 'pg_catalog'::regnamespace AND p.prosqlbody IS NULL)
             UNION
             SELECT t.root::bigint, 'time', NULL,
-                   (regexp_match(t.definition, '\\m(CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\\M'))[1],
+                   (ARRAY['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP',
+                          'LOCALTIME', 'LOCALTIME', 'LOCALTIMESTAMP', 'LOCALTIMESTAMP'])[m[1]::int + 1],
                    'keyword', NULL
-            FROM texts t
-            WHERE t.definition ~ '\\m(CURRENT_DATE|CURRENT_TIMESTAMP|CURRENT_TIME|LOCALTIMESTAMP|LOCALTIME)\\M'
-            """;
+            FROM texts t, regexp_matches(t.tree, '\\{SQLVALUEFUNCTION :op ([0-8]) ', 'g') AS m
+            """.formatted("'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp'");
 
     /** One view's current refresh eligibility, read inside the refresh transaction ($1 schema, $2 name). */
     static final String ONE_VIEW = """

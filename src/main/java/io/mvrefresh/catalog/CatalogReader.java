@@ -36,17 +36,21 @@ public class CatalogReader {
                 schemas.toArray(String[]::new),
                 named.stream().map(ViewId::schema).toArray(String[]::new),
                 named.stream().map(ViewId::name).toArray(String[]::new));
-        return pool.preparedQuery(CatalogQueries.VIEWS).execute(params)
+        // Only pg_catalog's own tables are read, never a view's definition through ruleutils (which
+        // locks every relation the view reads): nothing a REFRESH or DDL holds can make it wait.
+        // The timeouts are a second guard, for locks on the catalogs themselves.
+        return pool.withTransaction(conn -> conn.query(CatalogQueries.SCAN_TIMEOUTS).execute()
+                .flatMap(ignored -> conn.preparedQuery(CatalogQueries.VIEWS).execute(params))
                 .flatMap(rows -> {
                     Map<Long, Row> byOid = new HashMap<>();
                     rows.forEach(row -> byOid.put(row.getLong("oid"), row));
                     if (byOid.isEmpty()) {
                         return Uni.createFrom().item(Map.<ViewId, CatalogView>of());
                     }
-                    return pool.preparedQuery(CatalogQueries.READS)
+                    return conn.preparedQuery(CatalogQueries.READS)
                             .execute(Tuple.of(byOid.keySet().toArray(Long[]::new)))
                             .map(reads -> assemble(byOid, reads));
-                });
+                }));
     }
 
     /**

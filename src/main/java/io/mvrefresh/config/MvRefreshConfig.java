@@ -3,14 +3,15 @@ package io.mvrefresh.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything an operator can set under {@code mvrefresh.}. Per-view settings override
- * {@link #defaults()}; see {@link ViewSettingsResolver} for how they are merged.
+ * Everything an operator can set under {@code mvrefresh.}, as written. Every value is text here
+ * and is converted by {@link Configuration#validate}, so one message can name every bad key and
+ * value at once (a typed mapping would stop at its own conversion errors first). Per-view
+ * settings override {@link #defaults()}; see {@link ViewSettingsResolver} for how they are merged.
  */
 @ConfigMapping(prefix = "mvrefresh")
 public interface MvRefreshConfig {
@@ -29,7 +30,7 @@ public interface MvRefreshConfig {
 
     /** How many refreshes may run at once. Defaults to {@code 2}. */
     @WithDefault("2")
-    int concurrency();
+    String concurrency();
 
     /** Dispatcher behaviour. */
     Scheduler scheduler();
@@ -82,13 +83,13 @@ public interface MvRefreshConfig {
         /** How often the catalog is scanned again for created or dropped views. Defaults to {@code 1m}. */
         @WithName("rescan-interval")
         @WithDefault("1m")
-        Duration rescanInterval();
+        String rescanInterval();
     }
 
     /** Settings of a view when it does not override them. */
     interface ViewDefaults {
         /** Refresh this long after the last successful refresh. Defaults to {@code 15m}. */
-        Optional<Duration> interval();
+        Optional<String> interval();
 
         /** A cron expression instead of an interval. Defaults to none. */
         Optional<String> cron();
@@ -108,27 +109,27 @@ public interface MvRefreshConfig {
 
         /** Statement timeout of one refresh. Defaults to {@code 10m}. */
         @WithDefault("10m")
-        Duration timeout();
+        String timeout();
 
         /** How long a refresh waits for its lock before failing. Defaults to {@code 30s}. */
         @WithName("lock-timeout")
         @WithDefault("30s")
-        Duration lockTimeout();
+        String lockTimeout();
 
         /** Skip the refresh when no base table changed. Defaults to {@code true}. */
         @WithName("skip-unchanged")
         @WithDefault("true")
-        boolean skipUnchanged();
+        String skipUnchanged();
 
         /** {@code false} keeps views known but never refreshed. Defaults to {@code true}. */
         @WithDefault("true")
-        boolean enabled();
+        String enabled();
     }
 
     /** What one view overrides; every member is optional. */
     interface ViewOverrides {
         /** Refresh interval. Defaults to {@code mvrefresh.defaults.interval}. */
-        Optional<Duration> interval();
+        Optional<String> interval();
 
         /** Cron expression. Defaults to {@code mvrefresh.defaults.cron}. */
         Optional<String> cron();
@@ -144,15 +145,15 @@ public interface MvRefreshConfig {
         Optional<String> mode();
 
         /** Statement timeout. Defaults to {@code mvrefresh.defaults.timeout}. */
-        Optional<Duration> timeout();
+        Optional<String> timeout();
 
         /** Lock timeout. Defaults to {@code mvrefresh.defaults.lock-timeout}. */
         @WithName("lock-timeout")
-        Optional<Duration> lockTimeout();
+        Optional<String> lockTimeout();
 
         /** Skip when unchanged. Defaults to {@code mvrefresh.defaults.skip-unchanged}. */
         @WithName("skip-unchanged")
-        Optional<Boolean> skipUnchanged();
+        Optional<String> skipUnchanged();
 
         /** Extra upstream views ({@code schema.name}). Defaults to none. */
         @WithName("depends-on")
@@ -162,7 +163,7 @@ public interface MvRefreshConfig {
         Invalidate invalidate();
 
         /** Whether the view is refreshed. Defaults to {@code mvrefresh.defaults.enabled}. */
-        Optional<Boolean> enabled();
+        Optional<String> enabled();
     }
 
     /** Redis keys built from one view. */
@@ -182,7 +183,7 @@ public interface MvRefreshConfig {
     interface Scheduler {
         /** A waiting view rises one priority level per this much waiting. Defaults to {@code 5m}. */
         @WithDefault("5m")
-        Duration aging();
+        String aging();
 
         /**
          * How often the dispatcher looks for due views when nothing else wakes it.
@@ -190,7 +191,7 @@ public interface MvRefreshConfig {
          */
         @WithName("poll-interval")
         @WithDefault("1s")
-        Duration pollInterval();
+        String pollInterval();
 
         /**
          * Whether mvrefresh ticks by itself: the poll and the wake-up at the next due time. With
@@ -198,14 +199,14 @@ public interface MvRefreshConfig {
          * what tests do to drive scheduling with a settable clock. Defaults to {@code true}.
          */
         @WithDefault("true")
-        boolean timers();
+        String timers();
     }
 
     /** Shutdown behaviour. */
     interface Shutdown {
         /** Time in-flight refreshes get to finish on shutdown. Defaults to {@code 30s}. */
         @WithDefault("30s")
-        Duration grace();
+        String grace();
     }
 
     /** Invalidation settings shared by all views. */
@@ -220,7 +221,7 @@ public interface MvRefreshConfig {
         /** Keys asked for per SCAN call (and members per SSCAN). Defaults to {@code 1000}. */
         @WithName("scan-count")
         @WithDefault("1000")
-        int scanCount();
+        String scanCount();
 
         /**
          * Invalidations waiting for Redis at most; past it the oldest is dropped (and logged). A
@@ -229,12 +230,12 @@ public interface MvRefreshConfig {
          */
         @WithName("queue-capacity")
         @WithDefault("1000")
-        int queueCapacity();
+        String queueCapacity();
 
         /** How long one Redis command may take before the attempt counts as failed. Defaults to {@code 5s}. */
         @WithName("command-timeout")
         @WithDefault("5s")
-        Duration commandTimeout();
+        String commandTimeout();
     }
 
     /** Admin API. */
@@ -248,7 +249,7 @@ public interface MvRefreshConfig {
         /** Readiness follows PostgreSQL reachability. Defaults to {@code false}. */
         @WithName("ready-requires-database")
         @WithDefault("false")
-        boolean readyRequiresDatabase();
+        String readyRequiresDatabase();
 
         /**
          * Liveness reports DOWN when the dispatcher has completed no tick for this long. A tick
@@ -257,21 +258,21 @@ public interface MvRefreshConfig {
          */
         @WithName("liveness-timeout")
         @WithDefault("60s")
-        Duration livenessTimeout();
+        String livenessTimeout();
     }
 
     /** State schema management. */
     interface Schema {
         /** Create and migrate the {@code mvrefresh} schema at startup. Defaults to {@code true}. */
         @WithDefault("true")
-        boolean manage();
+        String manage();
     }
 
     /** Run history. */
     interface History {
         /** Runs older than this are deleted. Defaults to {@code 14d}. */
         @WithDefault("14d")
-        Duration retention();
+        String retention();
     }
 
     /** The demo database {@code ./mvnw quarkus:dev} uses. */
@@ -281,11 +282,11 @@ public interface MvRefreshConfig {
          * rows into it. Defaults to {@code false}; the dev profile turns it on.
          */
         @WithDefault("false")
-        boolean enabled();
+        String enabled();
 
         /** How often the demo inserts a batch of new facts. Defaults to {@code 2s}. */
         @WithName("trickle-interval")
         @WithDefault("2s")
-        Duration trickleInterval();
+        String trickleInterval();
     }
 }

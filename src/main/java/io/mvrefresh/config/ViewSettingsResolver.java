@@ -30,77 +30,43 @@ public final class ViewSettingsResolver {
         this.configured = configured;
     }
 
-    /** Validates {@code config}; throws {@link InvalidConfigurationException} naming every bad key. */
-    public static ViewSettingsResolver validate(MvRefreshConfig config) {
-        return validate(config, java.time.Instant.now());
-    }
-
     /**
-     * Validates {@code config} as of {@code now} (a cron expression must still fire after it);
-     * throws {@link InvalidConfigurationException} naming every bad key.
+     * Resolves the defaults and every configured view as of {@code now} (a cron expression must
+     * still fire after it), collecting every problem in {@code values}.
      */
-    public static ViewSettingsResolver validate(MvRefreshConfig config, java.time.Instant now) {
-        List<String> problems = new ArrayList<>();
-        if (config.concurrency() < 1) {
-            problems.add("mvrefresh.concurrency=" + config.concurrency() + ": must be at least 1");
-        }
-        requirePositive(problems, "mvrefresh.scheduler.aging", config.scheduler().aging());
-        requirePositive(problems, "mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval());
-        requirePositive(problems, "mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval());
-        if (config.health().livenessTimeout().compareTo(config.scheduler().pollInterval().multipliedBy(3)) < 0) {
-            problems.add("mvrefresh.health.liveness-timeout=" + DurationText.of(config.health().livenessTimeout())
-                    + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
-                    + DurationText.of(config.scheduler().pollInterval()) + ")");
-        }
-        requireNotNegative(problems, "mvrefresh.shutdown.grace", config.shutdown().grace());
-        requirePositive(problems, "mvrefresh.history.retention", config.history().retention());
-        if (config.invalidation().scanCount() < 1) {
-            problems.add("mvrefresh.invalidation.scan-count=" + config.invalidation().scanCount() + ": must be at least 1");
-        }
-        if (config.invalidation().queueCapacity() < 1) {
-            problems.add("mvrefresh.invalidation.queue-capacity=" + config.invalidation().queueCapacity() + ": must be at least 1");
-        }
-        requirePositive(problems, "mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout());
-        if (config.discovery().schemas().stream().anyMatch(String::isBlank)) {
-            problems.add("mvrefresh.discovery.schemas=" + config.discovery().schemas() + ": contains an empty schema name");
-        }
-
+    static ViewSettingsResolver resolve(SettingValues values, MvRefreshConfig config, java.time.Instant now) {
         MvRefreshConfig.ViewDefaults raw = config.defaults();
         String prefix = "mvrefresh.defaults.";
-        ZoneId defaultZone = zone(problems, prefix, raw.cronTimezone(), ZoneOffset.UTC);
+        ZoneId defaultZone = zone(values, prefix, raw.cronTimezone(), ZoneOffset.UTC);
         ResolvedDefaults defaults = new ResolvedDefaults(
-                schedule(problems, prefix, raw.interval(), raw.cron(), defaultZone, DEFAULT_SCHEDULE, now),
+                schedule(values, prefix, raw.interval(), raw.cron(), defaultZone, DEFAULT_SCHEDULE, now),
                 defaultZone,
-                parse(problems, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
-                parse(problems, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
-                positive(problems, prefix + "timeout", raw.timeout()),
-                positive(problems, prefix + "lock-timeout", raw.lockTimeout()),
-                raw.skipUnchanged(),
-                raw.enabled());
+                parse(values, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
+                parse(values, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
+                values.positiveDuration(prefix + "timeout", raw.timeout(), Duration.ofMinutes(10)),
+                values.positiveDuration(prefix + "lock-timeout", raw.lockTimeout(), Duration.ofSeconds(30)),
+                values.bool(prefix + "skip-unchanged", raw.skipUnchanged(), true),
+                values.bool(prefix + "enabled", raw.enabled(), true));
 
         Map<ViewId, ViewSettings> configured = new TreeMap<>();
         config.views().forEach((key, overrides) -> {
             String viewPrefix = "mvrefresh.views.\"" + key + "\".";
             Optional<ViewId> view = ViewId.parse(key);
             if (view.isEmpty()) {
-                problems.add("mvrefresh.views.\"" + key + "\": not a view name: " + ViewId.namingHint()
+                values.problem("mvrefresh.views.\"" + key + "\": not a view name: " + ViewId.namingHint()
                         + " (e.g. mvrefresh.views.\"public." + key + "\")");
                 return;
             }
             if (configured.containsKey(view.get())) {
-                problems.add("mvrefresh.views.\"" + key + "\": names " + view.get() + " again; configure each view once");
+                values.problem("mvrefresh.views.\"" + key + "\": names " + view.get() + " again; configure each view once");
                 return;
             }
-            configured.put(view.get(), resolve(problems, viewPrefix, view.get(), overrides, defaults, now));
+            configured.put(view.get(), resolve(values, viewPrefix, view.get(), overrides, defaults, now));
         });
 
-        dependsOnCycle(configured).ifPresent(cycle -> problems.add("depends-on forms a cycle: "
+        dependsOnCycle(configured).ifPresent(cycle -> values.problem("depends-on forms a cycle: "
                 + String.join(" -> ", cycle.stream().map(ViewId::toString).toList())
                 + "; a view cannot (indirectly) depend on itself, remove one of these depends-on entries"));
-
-        if (!problems.isEmpty()) {
-            throw new InvalidConfigurationException(problems);
-        }
         return new ViewSettingsResolver(defaults, Map.copyOf(configured));
     }
 
@@ -119,45 +85,49 @@ public final class ViewSettingsResolver {
                 defaults.lockTimeout(), defaults.skipUnchanged(), Set.of(), InvalidationRules.NONE, defaults.enabled(), false);
     }
 
-    private static ViewSettings resolve(List<String> problems, String prefix, ViewId view,
+    private static ViewSettings resolve(SettingValues values, String prefix, ViewId view,
             MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, java.time.Instant now) {
-        ZoneId zone = overrides.cronTimezone().map(z -> zone(problems, prefix, z, defaults.cronZone())).orElse(defaults.cronZone());
+        ZoneId zone = overrides.cronTimezone().map(z -> zone(values, prefix, z, defaults.cronZone())).orElse(defaults.cronZone());
         Schedule inherited = defaults.schedule();
         if (overrides.cron().isEmpty() && overrides.interval().isEmpty() && inherited instanceof Schedule.CronSchedule cron
                 && !cron.zone().equals(zone)) {
             inherited = Schedule.CronSchedule.parse(cron.expression(), zone, now);
         }
-        Schedule schedule = schedule(problems, prefix, overrides.interval(), overrides.cron(), zone, inherited, now);
+        Schedule schedule = schedule(values, prefix, overrides.interval(), overrides.cron(), zone, inherited, now);
         Priority priority = overrides.priority()
-                .map(value -> parse(problems, prefix + "priority", value, Priority::parse, Priority.accepted(), defaults.priority()))
+                .map(value -> parse(values, prefix + "priority", value, Priority::parse, Priority.accepted(), defaults.priority()))
                 .orElse(defaults.priority());
         RefreshMode mode = overrides.mode()
-                .map(value -> parse(problems, prefix + "mode", value, RefreshMode::parse, RefreshMode.accepted(), defaults.mode()))
+                .map(value -> parse(values, prefix + "mode", value, RefreshMode::parse, RefreshMode.accepted(), defaults.mode()))
                 .orElse(defaults.mode());
-        Duration timeout = overrides.timeout().map(d -> positive(problems, prefix + "timeout", d)).orElse(defaults.timeout());
-        Duration lockTimeout = overrides.lockTimeout().map(d -> positive(problems, prefix + "lock-timeout", d)).orElse(defaults.lockTimeout());
+        Duration timeout = overrides.timeout().map(d -> values.positiveDuration(prefix + "timeout", d, defaults.timeout()))
+                .orElse(defaults.timeout());
+        Duration lockTimeout = overrides.lockTimeout().map(d -> values.positiveDuration(prefix + "lock-timeout", d, defaults.lockTimeout()))
+                .orElse(defaults.lockTimeout());
 
         Set<ViewId> dependsOn = new LinkedHashSet<>();
         for (String upstream : overrides.dependsOn().orElse(List.of())) {
             Optional<ViewId> parsed = ViewId.parse(upstream.trim());
             if (parsed.isEmpty()) {
-                problems.add(prefix + "depends-on=" + upstream + ": not a view name: " + ViewId.namingHint());
+                values.problem(prefix + "depends-on=" + upstream + ": not a view name: " + ViewId.namingHint());
             } else if (parsed.get().equals(view)) {
-                problems.add(prefix + "depends-on=" + upstream + ": a view cannot depend on itself");
+                values.problem(prefix + "depends-on=" + upstream + ": a view cannot depend on itself");
             } else {
                 dependsOn.add(parsed.get());
             }
         }
 
         MvRefreshConfig.Invalidate invalidate = overrides.invalidate();
-        List<String> patterns = nonBlank(problems, prefix + "invalidate.patterns", invalidate.patterns().orElse(List.of()));
-        List<String> tags = nonBlank(problems, prefix + "invalidate.tags", invalidate.tags().orElse(List.of()));
+        List<String> patterns = nonBlank(values, prefix + "invalidate.patterns", invalidate.patterns().orElse(List.of()));
+        List<String> tags = nonBlank(values, prefix + "invalidate.tags", invalidate.tags().orElse(List.of()));
         Optional<String> generationKey = invalidate.generationKey().map(String::trim).filter(k -> !k.isEmpty());
 
         return new ViewSettings(view, schedule, priority, mode, timeout, lockTimeout,
-                overrides.skipUnchanged().orElse(defaults.skipUnchanged()), dependsOn,
+                overrides.skipUnchanged().map(b -> values.bool(prefix + "skip-unchanged", b, defaults.skipUnchanged()))
+                        .orElse(defaults.skipUnchanged()),
+                dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
-                overrides.enabled().orElse(defaults.enabled()), true);
+                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()), true);
     }
 
     /** The first cycle through depends-on, as a path that ends where it starts. */
@@ -197,19 +167,19 @@ public final class ViewSettingsResolver {
         return Optional.empty();
     }
 
-    private static ZoneId zone(List<String> problems, String prefix, String value, ZoneId fallback) {
+    private static ZoneId zone(SettingValues values, String prefix, String value, ZoneId fallback) {
         try {
             return ZoneId.of(value.trim());
         } catch (java.time.DateTimeException e) {
-            problems.add(prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
+            values.problem(prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
             return fallback;
         }
     }
 
-    private static Schedule schedule(List<String> problems, String prefix, Optional<Duration> interval,
+    private static Schedule schedule(SettingValues values, String prefix, Optional<String> interval,
             Optional<String> cron, ZoneId zone, Schedule inherited, java.time.Instant now) {
         if (cron.isPresent() && interval.isPresent()) {
-            problems.add(prefix + "interval=" + DurationText.of(interval.get()) + " and " + prefix + "cron=" + cron.get()
+            values.problem(prefix + "interval=" + interval.get() + " and " + prefix + "cron=" + cron.get()
                     + ": set either interval or cron, not both");
             return inherited;
         }
@@ -217,53 +187,33 @@ public final class ViewSettingsResolver {
             try {
                 return Schedule.CronSchedule.parse(cron.get(), zone, now);
             } catch (RuntimeException e) {
-                problems.add(prefix + "cron=" + cron.get()
+                values.problem(prefix + "cron=" + cron.get()
                         + ": not a five-field cron expression (minute hour day-of-month month day-of-week): " + e.getMessage());
                 return inherited;
             }
         }
         if (interval.isPresent()) {
-            if (interval.get().isZero() || interval.get().isNegative()) {
-                problems.add(prefix + "interval=" + DurationText.of(interval.get()) + ": must be positive");
-                return inherited;
-            }
-            return new Schedule.Every(interval.get());
+            Duration every = values.positiveDuration(prefix + "interval", interval.get(), null);
+            return every == null ? inherited : new Schedule.Every(every);
         }
         return inherited;
     }
 
-    private static <T> T parse(List<String> problems, String key, String value, Function<String, Optional<T>> parser,
+    private static <T> T parse(SettingValues values, String key, String value, Function<String, Optional<T>> parser,
             String accepted, T fallback) {
         Optional<T> parsed = parser.apply(value);
         if (parsed.isEmpty()) {
-            problems.add(key + "=" + value + ": use one of " + accepted);
+            values.problem(key + "=" + value + ": use one of " + accepted);
             return fallback;
         }
         return parsed.get();
     }
 
-    private static Duration positive(List<String> problems, String key, Duration value) {
-        requirePositive(problems, key, value);
-        return value;
-    }
-
-    private static void requirePositive(List<String> problems, String key, Duration value) {
-        if (value.isZero() || value.isNegative()) {
-            problems.add(key + "=" + DurationText.of(value) + ": must be positive");
-        }
-    }
-
-    private static void requireNotNegative(List<String> problems, String key, Duration value) {
-        if (value.isNegative()) {
-            problems.add(key + "=" + DurationText.of(value) + ": must not be negative");
-        }
-    }
-
-    private static List<String> nonBlank(List<String> problems, String key, List<String> values) {
+    private static List<String> nonBlank(SettingValues values, String key, List<String> entries) {
         List<String> kept = new ArrayList<>();
-        for (String value : values) {
+        for (String value : entries) {
             if (value.isBlank()) {
-                problems.add(key + " contains an empty entry");
+                values.problem(key + " contains an empty entry");
             } else {
                 kept.add(value.trim());
             }

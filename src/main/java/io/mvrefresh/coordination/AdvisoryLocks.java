@@ -32,9 +32,16 @@ public final class AdvisoryLocks {
      * The refresh transaction's first statement: its timeouts ({@code SET LOCAL} through
      * set_config, so the values are bound), the view's own lock and its sources' shared locks, in
      * one round trip. $1 view, $2 statement_timeout ms, $3 lock_timeout ms, $4 upstream views.
+     *
+     * <p>{@code client_connection_check_interval} (PostgreSQL 14+; skipped where the server does
+     * not know it) makes the server notice within seconds that the client is gone, so a replica
+     * killed mid-refresh does not leave its REFRESH running, and holding the view's locks, until
+     * the statement timeout.
      */
     private static final String BEGIN_REFRESH = """
             SELECT set_config('statement_timeout', $2, true), set_config('lock_timeout', $3, true),
+                   CASE WHEN current_setting('client_connection_check_interval', true) IS NOT NULL
+                        THEN set_config('client_connection_check_interval', '2s', true) END,
                    pg_try_advisory_xact_lock(%s) AS locked,
                    (SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%s)), true) FROM unnest($4::text[]) AS source)
                        AS sources_free

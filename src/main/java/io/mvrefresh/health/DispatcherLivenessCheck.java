@@ -1,6 +1,6 @@
 package io.mvrefresh.health;
 
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.scheduling.Dispatcher;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -24,7 +24,7 @@ public class DispatcherLivenessCheck implements HealthCheck {
     private final Clock clock;
     private final Duration stallAfter;
 
-    public DispatcherLivenessCheck(Dispatcher dispatcher, Clock clock, MvRefreshConfig config) {
+    public DispatcherLivenessCheck(Dispatcher dispatcher, Clock clock, GlobalSettings config) {
         this.dispatcher = dispatcher;
         this.clock = clock;
         this.stallAfter = config.health().livenessTimeout();

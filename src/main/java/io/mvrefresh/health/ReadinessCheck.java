@@ -1,56 +1,55 @@
 package io.mvrefresh.health;
 
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
+import io.mvrefresh.lifecycle.DependencyProbes;
 import io.mvrefresh.lifecycle.Lifecycle;
-import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.smallrye.health.api.AsyncHealthCheck;
-import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
+import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
  * {@code /q/health/ready}: started and not shutting down. As a sidecar mvrefresh's readiness gates
  * the whole pod, so PostgreSQL and Redis reachability are reported as data, not as the status,
- * unless {@code mvrefresh.health.ready-requires-database=true}.
+ * unless {@code mvrefresh.health.ready-requires-database=true}. It answers from state measured in
+ * the background ({@link DependencyProbes}) and waits for nothing.
  */
 @Readiness
 @ApplicationScoped
-public class ReadinessCheck implements AsyncHealthCheck {
-
-    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+public class ReadinessCheck implements HealthCheck {
 
     private final Lifecycle lifecycle;
-    private final Pool pool;
-    private final ReactiveRedisDataSource redis;
+    private final DependencyProbes probes;
     private final boolean requiresDatabase;
 
-    public ReadinessCheck(Lifecycle lifecycle, Pool pool, ReactiveRedisDataSource redis, MvRefreshConfig config) {
+    public ReadinessCheck(Lifecycle lifecycle, DependencyProbes probes, GlobalSettings config) {
         this.lifecycle = lifecycle;
-        this.pool = pool;
-        this.redis = redis;
+        this.probes = probes;
         this.requiresDatabase = config.health().readyRequiresDatabase();
     }
 
     @Override
-    public Uni<HealthCheckResponse> call() {
-        Uni<Boolean> database = reachable(pool.query("SELECT 1").execute().replaceWithVoid());
-        Uni<Boolean> cache = reachable(redis.execute("PING").replaceWithVoid());
-        return Uni.combine().all().unis(database, cache).asTuple().map(reach -> {
-            boolean up = lifecycle.started() && !lifecycle.stopping() && (!requiresDatabase || reach.getItem1());
-            return HealthCheckResponse.named("mvrefresh-ready")
-                    .status(up)
-                    .withData("started", lifecycle.started())
-                    .withData("stopping", lifecycle.stopping())
-                    .withData("postgresql", reach.getItem1() ? "reachable" : "unreachable")
-                    .withData("redis", reach.getItem2() ? "reachable" : "unreachable")
-                    .build();
-        });
+    public HealthCheckResponse call() {
+        DependencyProbes.Reach database = probes.postgresql();
+        DependencyProbes.Reach cache = probes.redis();
+        boolean up = lifecycle.started() && !lifecycle.stopping() && (!requiresDatabase || database.reachable());
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("mvrefresh-ready")
+                .status(up)
+                .withData("started", lifecycle.started())
+                .withData("stopping", lifecycle.stopping());
+        describe(response, "postgresql", database);
+        describe(response, "redis", cache);
+        return response.build();
     }
 
-    private static Uni<Boolean> reachable(Uni<Void> probe) {
-        return probe.replaceWith(true).ifNoItem().after(PROBE_TIMEOUT).fail().onFailure().recoverWithItem(false);
+    private static void describe(HealthCheckResponseBuilder response, String name, DependencyProbes.Reach reach) {
+        response.withData(name, reach.checkedAt() == null ? "unknown" : reach.reachable() ? "reachable" : "unreachable");
+        if (reach.since() != null) {
+            response.withData(name + "Since", reach.since().toString());
+        }
+        if (!reach.reachable() && reach.error() != null) {
+            response.withData(name + "Error", reach.error());
+        }
     }
 }

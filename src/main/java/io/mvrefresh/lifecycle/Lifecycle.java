@@ -2,16 +2,19 @@ package io.mvrefresh.lifecycle;
 
 import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationWorker;
+import io.mvrefresh.cache.OwedInvalidations;
 import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.config.DurationText;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.demo.DemoDatabase;
 import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.state.StateSchema;
+import io.mvrefresh.state.OutcomeBacklog;
 import io.mvrefresh.state.StateStore;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -19,6 +22,7 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,12 +45,17 @@ public class Lifecycle {
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
+    private static final Duration BACKLOG_EVERY = Duration.ofSeconds(2);
+    private static final Duration OWED_INVALIDATIONS_EVERY = Duration.ofSeconds(30);
     private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_POLL = Duration.ofMillis(20);
 
-    private final MvRefreshConfig config;
-    private final ViewSettingsResolver resolver;
-    private final Pool pool;
+    private final ConfigurationCheck configurationCheck;
+    // Reached only once the configuration is known valid: producing them validates it.
+    private final Instance<GlobalSettings> settings;
+    private final Instance<ViewSettingsResolver> views;
+    private final Instance<Pool> pool;
+    private GlobalSettings config;
     private final Catalog catalog;
     private final Dispatcher dispatcher;
     private final StateStore store;
@@ -54,6 +63,9 @@ public class Lifecycle {
     private final InvalidationWorker invalidations;
     private final RefreshExecutor executor;
     private final InvalidationQueue invalidationQueue;
+    private final OwedInvalidations owedInvalidations;
+    private final OutcomeBacklog backlog;
+    private final DependencyProbes probes;
     private final Vertx vertx;
     private final Clock clock;
     private final List<PeriodicTask> tasks = new ArrayList<>();
@@ -62,15 +74,22 @@ public class Lifecycle {
     private volatile long pollTimer = -1;
     private volatile boolean started;
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public Lifecycle(MvRefreshConfig config, ViewSettingsResolver resolver, Pool pool, Catalog catalog, Dispatcher dispatcher,
+    public Lifecycle(ConfigurationCheck configurationCheck, Instance<GlobalSettings> settings, Instance<ViewSettingsResolver> views,
+            Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher,
             StateStore store, DemoDatabase demo, InvalidationWorker invalidations, InvalidationQueue invalidationQueue,
-            RefreshExecutor executor, Vertx vertx, Clock clock) {
+            OwedInvalidations owedInvalidations, OutcomeBacklog backlog, DependencyProbes probes, RefreshExecutor executor,
+            Vertx vertx, Clock clock) {
+        this.owedInvalidations = owedInvalidations;
+        this.backlog = backlog;
+        this.probes = probes;
         this.executor = executor;
         this.invalidationQueue = invalidationQueue;
         this.invalidations = invalidations;
-        this.config = config;
-        this.resolver = resolver;
+        this.configurationCheck = configurationCheck;
+        this.settings = settings;
+        this.views = views;
         this.pool = pool;
         this.catalog = catalog;
         this.dispatcher = dispatcher;
@@ -81,9 +100,14 @@ public class Lifecycle {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // Touching the resolver validates the configuration; a bad value throws and stops startup.
+        // A bad value stops startup here, with every problem named and no stack trace.
+        if (!configurationCheck.valid()) {
+            return;
+        }
+        config = settings.get();
         Log.infof("mvrefresh: %d view(s) configured, discovering in schemas %s, concurrency %d",
-                resolver.configuredViews().size(), config.discovery().schemas(), config.concurrency());
+                views.get().configuredViews().size(), config.discovery().schemas(), config.concurrency());
+        startTask(new PeriodicTask("dependency probe", DependencyProbes.EVERY, probes::probe), true);
         AtomicInteger attempt = new AtomicInteger();
         prepare()
                 .onFailure().invoke(failure -> Log.warnf("startup: PostgreSQL not ready (attempt %d): %s. Retrying with backoff up to %ds",
@@ -93,12 +117,31 @@ public class Lifecycle {
     }
 
     /**
+     * The first step of shutdown, while both HTTP ports still serve: readiness goes down, metrics
+     * stay scrapeable, and refreshes drain (see {@link #drain}). Quarkus fires this event before
+     * it closes the HTTP servers ({@code quarkus.shutdown.delay-enabled}) and waits for it.
+     */
+    void onShutdownBegins(@Observes ShutdownDelayInitiatedEvent event) {
+        drain();
+    }
+
+    /** The last step of shutdown; drains here if nothing did before (shutdown without the first step). */
+    void onStop(@Observes ShutdownEvent event) {
+        drain();
+    }
+
+    /**
      * Readiness goes down and no refresh starts any more; refreshes in progress get
      * {@code mvrefresh.shutdown.grace} to finish, then are cancelled on the server and recorded
-     * {@code cancelled}; pending invalidations get what is left of the grace. Runs on Quarkus'
-     * shutdown thread, where waiting is allowed; PostgreSQL and Redis clients close after it.
+     * {@code cancelled}; pending invalidations get what is left of the grace (what is still owed
+     * stays recorded in view_state and is done after the restart). Runs on Quarkus' shutdown
+     * thread, where waiting is allowed. Once only.
      */
-    void onStop(@Observes ShutdownEvent event) {
+    void drain() {
+        if (config == null || !drained.compareAndSet(false, true)) {
+            // Never started (a bad configuration): nothing to drain.
+            return;
+        }
         stopping = true;
         Instant deadline = clock.instant().plus(config.shutdown().grace());
         stopTimers();
@@ -118,8 +161,8 @@ public class Lifecycle {
         waitUntil(deadline, () -> invalidationQueue.pending() == 0);
         int unfinished = invalidations.stop();
         if (unfinished > 0) {
-            Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; those views' next refresh invalidates again",
-                    unfinished);
+            Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; they stay owed in mvrefresh.view_state and are done"
+                    + " after the restart (or by another replica within %s)", unfinished, DurationText.of(OwedInvalidations.ORPHANED_AFTER));
         }
         Log.info("mvrefresh: stopped");
     }
@@ -152,7 +195,7 @@ public class Lifecycle {
     private Uni<Void> prepare() {
         Uni<Void> demoReady = config.demo().enabled() ? demo.prepare() : Uni.createFrom().voidItem();
         return demoReady
-                .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool) : Uni.createFrom().voidItem())
+                .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool.get()) : Uni.createFrom().voidItem())
                 .flatMap(ignored -> catalog.rescan())
                 .invoke(dispatcher::applyCatalog)
                 .flatMap(ignored -> dispatcher.loadHistory());
@@ -167,17 +210,23 @@ public class Lifecycle {
         // The first scan is done; later ones start a period from now.
         PeriodicTask rescan = new PeriodicTask("catalog rescan", config.discovery().rescanInterval(),
                 () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid());
-        PeriodicTask prune = new PeriodicTask("history prune", PRUNE_EVERY, this::prune);
-        synchronized (tasks) {
-            tasks.add(prune);
-            prune.start(vertx);
-            tasks.add(rescan);
-            rescan.startAfterOnePeriod(vertx);
-            if (config.demo().enabled()) {
-                PeriodicTask trickle = new PeriodicTask("demo data", config.demo().trickleInterval(), demo::trickle);
-                tasks.add(trickle);
-                trickle.start(vertx);
-            }
+        startTask(new PeriodicTask("history prune", PRUNE_EVERY, this::prune), true);
+        startTask(rescan, false);
+        startTask(new PeriodicTask("outcome backlog", BACKLOG_EVERY, () -> backlog.flush().replaceWithVoid()), false);
+        // This instance's own owed invalidations (a restart), then orphans of other instances.
+        startTask(new PeriodicTask("owed cache invalidations", OWED_INVALIDATIONS_EVERY,
+                new java.util.function.Supplier<Uni<Void>>() {
+                    private boolean first = true;
+
+                    @Override
+                    public Uni<Void> get() {
+                        boolean includeOwn = first;
+                        first = false;
+                        return owedInvalidations.claim(includeOwn).replaceWithVoid();
+                    }
+                }), true);
+        if (config.demo().enabled()) {
+            startTask(new PeriodicTask("demo data", config.demo().trickleInterval(), demo::trickle), true);
         }
         if (config.scheduler().timers()) {
             pollTimer = vertx.setPeriodic(Math.max(1, config.scheduler().pollInterval().toMillis()), id -> dispatcher.tick());
@@ -218,6 +267,20 @@ public class Lifecycle {
         });
         if (!wakeUpTimer.compareAndSet(-1, timer)) {
             vertx.cancelTimer(timer);
+        }
+    }
+
+    private void startTask(PeriodicTask task, boolean runNow) {
+        synchronized (tasks) {
+            if (stopping) {
+                return;
+            }
+            tasks.add(task);
+        }
+        if (runNow) {
+            task.start(vertx);
+        } else {
+            task.startAfterOnePeriod(vertx);
         }
     }
 

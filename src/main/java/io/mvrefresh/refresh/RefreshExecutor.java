@@ -2,10 +2,12 @@ package io.mvrefresh.refresh;
 
 import io.mvrefresh.catalog.CatalogReader;
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.RefreshMode;
+import io.mvrefresh.pools.Pools;
 import io.mvrefresh.coordination.AdvisoryLocks;
 import io.mvrefresh.refresh.RefreshOutcome.Failure;
+import io.mvrefresh.state.OutcomeBacklog;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
 import io.mvrefresh.state.StoredFreshness;
@@ -15,7 +17,6 @@ import io.mvrefresh.vocabulary.SkipReason;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.pgclient.PgConnection;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -40,15 +41,18 @@ public class RefreshExecutor {
     private static final Duration RECORD_RETRY_FIRST = Duration.ofMillis(100);
     private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(1);
 
-    private final Pool pool;
+    private final Pools pools;
     private final Map<Long, SqlConnection> inFlight = new ConcurrentHashMap<>();
     private final CatalogReader catalog;
     private final StateStore state;
+    private final OutcomeBacklog backlog;
     private final Clock clock;
     private final String instance;
 
-    public RefreshExecutor(Pool pool, CatalogReader catalog, StateStore state, Clock clock, MvRefreshConfig config) {
-        this.pool = pool;
+    public RefreshExecutor(Pools pools, CatalogReader catalog, StateStore state, OutcomeBacklog backlog, Clock clock,
+            GlobalSettings config) {
+        this.backlog = backlog;
+        this.pools = pools;
         this.catalog = catalog;
         this.state = state;
         this.clock = clock;
@@ -59,7 +63,7 @@ public class RefreshExecutor {
     public Uni<CompletedRun> execute(RefreshJob job) {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
-        return pool.withConnection(conn -> {
+        return pools.refreshes().withConnection(conn -> {
                     inFlight.put(job.runId(), conn);
                     return refreshInTransaction(conn, job, startedAt, attempted)
                             .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
@@ -75,9 +79,11 @@ public class RefreshExecutor {
                     // restart breaks them all), so a few tries get a fresh one.
                     return state.recordUnsuccessful(run.record(), startedAt)
                             .onFailure().retry().withBackOff(RECORD_RETRY_FIRST, RECORD_RETRY_MAX).atMost(RECORD_ATTEMPTS - 1)
-                            .onFailure().invoke(e -> Log.errorf("%s could not record the %s outcome after %d attempts: %s",
-                                    job.logPrefix(), outcome.outcome().label(), RECORD_ATTEMPTS, e.getMessage()))
-                            .onFailure().recoverWithItem(Optional.<ViewState>empty())
+                            .onFailure().recoverWithItem(e -> {
+                                // Written when PostgreSQL answers again: the run id a caller got is never lost.
+                                backlog.add(run.record(), startedAt);
+                                return Optional.<ViewState>empty();
+                            })
                             .map(stored -> new CompletedRun(run.job(), run.outcome(), run.record(), stored));
                 })
                 .invoke(run -> log(job, run));
@@ -122,7 +128,8 @@ public class RefreshExecutor {
                     // them fails, the COMMIT behind them only ends the aborted transaction.
                     CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt, Optional.empty());
                     return Uni.combine().all()
-                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint()), conn.query("COMMIT").execute())
+                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(), !job.settings().invalidation().isEmpty()),
+                                    conn.query("COMMIT").execute())
                             .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(), Optional.of(stored)));
                 });
     }

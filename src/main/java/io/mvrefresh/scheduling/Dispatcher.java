@@ -2,7 +2,7 @@ package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogSnapshot;
 import io.mvrefresh.config.DurationText;
-import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.metrics.RefreshMetrics;
 import io.mvrefresh.metrics.ViewMetrics;
@@ -70,7 +70,7 @@ public class Dispatcher {
     private Optional<Instant> announcedWakeUp = Optional.empty();
 
     public Dispatcher(RefreshExecutor executor, StateStore store, RefreshMetrics metrics, ViewMetrics viewMetrics,
-            Event<RunFinished> runFinished, Clock clock, ViewSettingsResolver resolver, MvRefreshConfig config) {
+            Event<RunFinished> runFinished, Clock clock, ViewSettingsResolver resolver, GlobalSettings config) {
         this.executor = executor;
         this.store = store;
         this.metrics = metrics;

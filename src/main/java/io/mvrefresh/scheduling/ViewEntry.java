@@ -207,7 +207,7 @@ final class ViewEntry {
                     // Not recorded (PostgreSQL unreachable): count it here, so the backoff holds until
                     // a stored row says otherwise.
                     stored = new ViewState(id, stored.lastSuccessAt(), stored.lastVerifiedAt(), record.finishedAt(),
-                            stored.consecutiveFailures() + 1, stored.paused(), stored.revision());
+                            stored.consecutiveFailures() + 1, stored.paused(), stored.revision(), stored.skips());
                 }
             }
         }

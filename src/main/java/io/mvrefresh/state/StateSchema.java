@@ -82,7 +82,16 @@ public final class StateSchema {
                     UPDATE mvrefresh.refresh_run
                        SET schema_name = split_part(view, '.', 1), view_name = substr(view, strpos(view, '.') + 1)
                      WHERE schema_name IS NULL""",
-                    "CREATE SEQUENCE mvrefresh.view_state_revision_seq"));
+                    "CREATE SEQUENCE mvrefresh.view_state_revision_seq",
+                    // Skips are counted here, not written to refresh_run: history shows work done.
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN skips_unchanged bigint NOT NULL DEFAULT 0,"
+                            + " ADD COLUMN skips_locked_elsewhere bigint NOT NULL DEFAULT 0,"
+                            + " ADD COLUMN skips_paused bigint NOT NULL DEFAULT 0,"
+                            + " ADD COLUMN last_skip_at timestamptz, ADD COLUMN last_skip_reason text",
+                    // The cache invalidation a committed refresh owes, written in the refresh's own
+                    // transaction and cleared once done: a restart or kill -9 loses none.
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN invalidation_owed_run bigint,"
+                            + " ADD COLUMN invalidation_owed_since timestamptz, ADD COLUMN invalidation_owed_by text"));
 
     private static final String CHECK_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '5s', true)";
 

@@ -32,7 +32,8 @@ public class StateStore {
             "SELECT nextval('mvrefresh.refresh_run_id_seq') AS id FROM generate_series(1, $1)";
 
     private static final String STATE_COLUMNS = """
-            view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, paused, revision
+            view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, paused, revision,
+            skips_unchanged, skips_locked_elsewhere, skips_paused, last_skip_at, last_skip_reason
             """;
 
     private static final String NEXT_REVISION = "nextval('mvrefresh.view_state_revision_seq')";
@@ -43,11 +44,18 @@ public class StateStore {
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """;
 
-    // GREATEST keeps the newest timestamp when two replicas or a late write race each other.
+    /*
+     * GREATEST keeps the newest timestamp when two replicas or a late write race each other. When
+     * the view has invalidation rules ($6), the invalidation it now owes is recorded with the
+     * refresh itself ($7: the instance that will carry it out), so it survives a restart.
+     */
     private static final String RECORD_SUCCESS = """
             INSERT INTO mvrefresh.view_state AS s
-                (view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, fingerprint, revision)
-            VALUES ($1, $2, $3, $4, $4, $4, 0, $5, %1$s)
+                (view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, fingerprint, revision,
+                 invalidation_owed_run, invalidation_owed_since, invalidation_owed_by)
+            VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $4::timestamptz, 0, $5::text, %1$s,
+                    CASE WHEN $6::boolean THEN $8::bigint END, CASE WHEN $6::boolean THEN $4::timestamptz END,
+                    CASE WHEN $6::boolean THEN $7::text END)
             ON CONFLICT (view) DO UPDATE
                SET schema_name = EXCLUDED.schema_name, view_name = EXCLUDED.view_name,
                    last_success_at = GREATEST(s.last_success_at, EXCLUDED.last_success_at),
@@ -55,27 +63,67 @@ public class StateStore {
                    last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
                    consecutive_failures = 0,
                    fingerprint = EXCLUDED.fingerprint,
+                   invalidation_owed_run = CASE WHEN $6 THEN GREATEST(s.invalidation_owed_run, EXCLUDED.invalidation_owed_run)
+                                                ELSE s.invalidation_owed_run END,
+                   invalidation_owed_since = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_since ELSE s.invalidation_owed_since END,
+                   invalidation_owed_by = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_by ELSE s.invalidation_owed_by END,
                    revision = %1$s
             RETURNING %2$s
             """.formatted(NEXT_REVISION, STATE_COLUMNS);
 
     private static final String RECORD_VERIFIED = """
             UPDATE mvrefresh.view_state
-               SET last_verified_at = GREATEST(last_verified_at, $2), revision = %s
+               SET last_verified_at = GREATEST(last_verified_at, $2), skips_unchanged = skips_unchanged + 1,
+                   last_skip_at = $3, last_skip_reason = 'unchanged', revision = %s
              WHERE view = $1
             RETURNING %s
             """.formatted(NEXT_REVISION, STATE_COLUMNS);
+
+    private static final String RECORD_SKIP = """
+            INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, skips_locked_elsewhere, skips_paused, last_skip_at,
+                                                   last_skip_reason, revision)
+            VALUES ($1, $2, $3, CASE WHEN $5::text = 'locked_elsewhere' THEN 1 ELSE 0 END,
+                    CASE WHEN $5::text = 'paused' THEN 1 ELSE 0 END, $4::timestamptz, $5::text, %1$s)
+            ON CONFLICT (view) DO UPDATE
+               SET skips_locked_elsewhere = s.skips_locked_elsewhere + EXCLUDED.skips_locked_elsewhere,
+                   skips_paused = s.skips_paused + EXCLUDED.skips_paused,
+                   last_skip_at = GREATEST(s.last_skip_at, EXCLUDED.last_skip_at),
+                   last_skip_reason = EXCLUDED.last_skip_reason,
+                   revision = %1$s
+            RETURNING %2$s
+            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+
+    private static final String CLEAR_OWED_INVALIDATION = """
+            UPDATE mvrefresh.view_state
+               SET invalidation_owed_run = NULL, invalidation_owed_since = NULL, invalidation_owed_by = NULL
+             WHERE view = $1 AND invalidation_owed_run <= $2
+            """;
+
+    /*
+     * Invalidations owed and not done: this instance's own (it restarted, or its queue was
+     * full), and any other's older than $2 (its replica is gone, or cannot reach Redis). Claiming
+     * moves their "since", so another replica does not take them at the same moment.
+     */
+    private static final String CLAIM_OWED_INVALIDATIONS = """
+            UPDATE mvrefresh.view_state
+               SET invalidation_owed_since = $3, invalidation_owed_by = $4
+             WHERE invalidation_owed_run IS NOT NULL AND (invalidation_owed_by = $1::text OR invalidation_owed_since < $2::timestamptz)
+            RETURNING view, schema_name, view_name, invalidation_owed_run, last_success_at
+            """;
 
     private static final String STORED_FRESHNESS = """
             SELECT fingerprint, last_success_at, last_verified_at, paused FROM mvrefresh.view_state WHERE view = $1
             """;
 
+    // A failure written late (it waited for PostgreSQL) that ended before the view's last success
+    // counts for nothing: the view is not failing.
     private static final String RECORD_FAILURE = """
             INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, last_attempt_at, consecutive_failures, revision)
             VALUES ($1, $2, $3, $4, 1, %1$s)
             ON CONFLICT (view) DO UPDATE
                SET last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
-                   consecutive_failures = s.consecutive_failures + 1,
+                   consecutive_failures = CASE WHEN s.last_success_at IS NULL OR EXCLUDED.last_attempt_at > s.last_success_at
+                                               THEN s.consecutive_failures + 1 ELSE s.consecutive_failures END,
                    revision = %1$s
             RETURNING %2$s
             """.formatted(NEXT_REVISION, STATE_COLUMNS);
@@ -104,7 +152,15 @@ public class StateStore {
 
     private static final String RUN_BY_ID = "SELECT " + RUN_COLUMNS + " FROM mvrefresh.refresh_run WHERE id = $1";
 
-    private static final String PRUNE = "DELETE FROM mvrefresh.refresh_run WHERE finished_at < $1";
+    private static final String PRUNE_BATCH = """
+            DELETE FROM mvrefresh.refresh_run
+             WHERE id IN (SELECT id FROM mvrefresh.refresh_run WHERE finished_at < $1 ORDER BY finished_at LIMIT $2)
+            """;
+
+    /** Rows one prune statement deletes at most: short statements, short locks, small WAL bursts. */
+    static final int PRUNE_BATCH_SIZE = 5_000;
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final Pool pool;
 
@@ -129,12 +185,13 @@ public class StateStore {
      * @param fingerprint the base tables' state taken just before the REFRESH, or null when the
      *     view's changes cannot be detected
      */
-    public Uni<ViewState> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint) {
+    public Uni<ViewState> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint, boolean owesInvalidation) {
         ViewId view = run.view();
+        Tuple values = Tuple.from(Arrays.asList(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()), fingerprint,
+                owesInvalidation, run.instance(), run.id()));
         // Sent together: the connection pipelines them into one round trip.
         return Uni.combine().all()
-                .unis(insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS)
-                        .execute(Tuple.of(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()), fingerprint)))
+                .unis(insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS).execute(values))
                 .with((inserted, rows) -> onlyState(rows).orElseThrow());
     }
 
@@ -151,26 +208,58 @@ public class StateStore {
     }
 
     /**
-     * Records a run that did not succeed (failed, timed out, cancelled or skipped) in its own
-     * transaction, and answers the view's row when the run changed it: a failure counts one more
-     * consecutive failure; a skip because nothing changed marks the view verified as of
-     * {@code verifiedAsOf}; other skips leave the row alone.
+     * Records a run that did not succeed, and answers the view's row as it left it. A failure
+     * (failed, timed out, cancelled) is a row of {@code refresh_run} and one more consecutive
+     * failure. A skip is no row of history, only counted on the view: one because nothing changed
+     * also marks the view verified as of {@code verifiedAsOf}.
      */
     public Uni<Optional<ViewState>> recordUnsuccessful(RunRecord run, Instant verifiedAsOf) {
         ViewId view = run.view();
-        return pool.withTransaction(conn -> {
-            Uni<Void> inserted = insertRun(conn, run);
-            if (run.outcome() == Outcome.SKIPPED) {
-                if (run.skipReason() != SkipReason.UNCHANGED) {
-                    return inserted.replaceWith(Optional.<ViewState>empty());
-                }
-                return inserted.flatMap(ignored -> conn.preparedQuery(RECORD_VERIFIED)
-                        .execute(Tuple.of(view.toString(), timestamp(verifiedAsOf)))).map(StateStore::onlyState);
+        if (run.outcome() == Outcome.SKIPPED) {
+            if (run.skipReason() == SkipReason.UNCHANGED) {
+                return pool.preparedQuery(RECORD_VERIFIED)
+                        .execute(Tuple.of(view.toString(), timestamp(verifiedAsOf), timestamp(run.finishedAt())))
+                        .map(StateStore::onlyState);
             }
-            return inserted.flatMap(ignored -> conn.preparedQuery(RECORD_FAILURE)
-                    .execute(Tuple.of(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()))))
+            return pool.preparedQuery(RECORD_SKIP)
+                    .execute(Tuple.of(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()), run.skipReason().label()))
                     .map(StateStore::onlyState);
-        });
+        }
+        return pool.withTransaction(conn -> insertRun(conn, run)
+                .flatMap(ignored -> conn.preparedQuery(RECORD_FAILURE)
+                        .execute(Tuple.of(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()))))
+                .map(StateStore::onlyState));
+    }
+
+    /** Whether writing a run failed because its row exists already (an earlier attempt did commit). */
+    public static boolean isDuplicateRun(Throwable failure) {
+        return failure instanceof io.vertx.pgclient.PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+    }
+
+    /** The view's owed invalidation up to {@code runId} is done. */
+    public Uni<Void> clearOwedInvalidation(ViewId view, long runId) {
+        return pool.preparedQuery(CLEAR_OWED_INVALIDATION).execute(Tuple.of(view.toString(), runId)).replaceWithVoid();
+    }
+
+    /** An invalidation a committed refresh owes and that is not done. */
+    public record OwedInvalidation(ViewId view, long runId, Instant refreshedAt) {
+    }
+
+    /**
+     * Claims, for {@code claimant}, the invalidations owed since before {@code orphanedBefore}, and
+     * those {@code owner} owes whatever their age (null: none).
+     */
+    public Uni<List<OwedInvalidation>> claimOwedInvalidations(String owner, Instant orphanedBefore, Instant now, String claimant) {
+        return pool.preparedQuery(CLAIM_OWED_INVALIDATIONS)
+                .execute(Tuple.of(owner, timestamp(orphanedBefore), timestamp(now), claimant))
+                .map(rows -> {
+                    List<OwedInvalidation> owed = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        viewOf(row).ifPresent(view -> owed.add(new OwedInvalidation(view, row.getLong("invalidation_owed_run"),
+                                instant(row, "last_success_at"))));
+                    }
+                    return owed;
+                });
     }
 
     /** Pauses or resumes a view for every replica, across restarts; answers the row it left. */
@@ -209,9 +298,19 @@ public class StateStore {
         return pool.preparedQuery(RUN_BY_ID).execute(Tuple.of(id)).map(rows -> toRuns(rows).stream().findFirst());
     }
 
-    /** Deletes runs that finished before {@code before}; answers how many. */
+    /**
+     * Deletes runs that finished before {@code before}, in batches of {@link #PRUNE_BATCH_SIZE}
+     * statements of their own; answers how many.
+     */
     public Uni<Integer> pruneRunsBefore(Instant before) {
-        return pool.preparedQuery(PRUNE).execute(Tuple.of(timestamp(before))).map(rows -> rows.rowCount());
+        return pruneFrom(before, 0);
+    }
+
+    private Uni<Integer> pruneFrom(Instant before, int pruned) {
+        return pool.preparedQuery(PRUNE_BATCH).execute(Tuple.of(timestamp(before), PRUNE_BATCH_SIZE)).flatMap(rows ->
+                rows.rowCount() < PRUNE_BATCH_SIZE
+                        ? Uni.createFrom().item(pruned + rows.rowCount())
+                        : pruneFrom(before, pruned + rows.rowCount()));
     }
 
     private static Uni<Void> insertRun(SqlClient client, RunRecord run) {
@@ -237,9 +336,12 @@ public class StateStore {
     }
 
     private static Optional<ViewState> toState(Row row) {
+        String lastSkip = row.getString("last_skip_reason");
+        SkipCounts skips = new SkipCounts(row.getLong("skips_unchanged"), row.getLong("skips_locked_elsewhere"),
+                row.getLong("skips_paused"), instant(row, "last_skip_at"), lastSkip == null ? null : SkipReason.fromLabel(lastSkip));
         return viewOf(row).map(id -> new ViewState(id, instant(row, "last_success_at"), instant(row, "last_verified_at"),
                 instant(row, "last_attempt_at"), row.getInteger("consecutive_failures"), row.getBoolean("paused"),
-                row.getLong("revision")));
+                row.getLong("revision"), skips));
     }
 
     /** Rows carry schema and name apart; rows from before that was stored only have the joined text. */

@@ -11,9 +11,20 @@ import java.time.Instant;
  * @param lastVerifiedAt when the view was last known to match its base tables: its last
  *     successful refresh, or a later check that found none of them changed
  * @param revision grows with every write of the row, so an older copy never replaces a newer one
+ * @param skips runs that executed nothing, counted by reason
  */
 public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt,
-        int consecutiveFailures, boolean paused, long revision) {
+        int consecutiveFailures, boolean paused, long revision, SkipCounts skips) {
+
+    public ViewState {
+        skips = skips == null ? SkipCounts.NONE : skips;
+    }
+
+    /** A row with no skips counted. */
+    public ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures,
+            boolean paused, long revision) {
+        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, SkipCounts.NONE);
+    }
 
     /** A view with no row yet: never refreshed, never paused. */
     public static ViewState initial(ViewId view) {

@@ -18,7 +18,8 @@ class InvalidationQueueTest {
     private static final ViewId C = new ViewId("public", "mv_c");
 
     private static InvalidationQueue queueOf(int capacity) {
-        MvRefreshConfig config = ConfigMappings.load(Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity)));
+        io.mvrefresh.config.GlobalSettings config = ConfigMappings.validate(
+                Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity))).global();
         return new InvalidationQueue(config, new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 

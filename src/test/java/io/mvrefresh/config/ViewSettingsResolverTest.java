@@ -18,7 +18,7 @@ class ViewSettingsResolverTest {
     }
 
     private static ViewSettingsResolver resolve(Map<String, String> properties) {
-        return ViewSettingsResolver.validate(load(properties));
+        return ConfigMappings.validate(properties).views();
     }
 
     @Test
@@ -79,15 +79,54 @@ class ViewSettingsResolverTest {
 
     @Test
     void shouldRejectAnUnparsableDurationNamingKeyAndValue() {
-        assertThatThrownBy(() -> load(Map.of("mvrefresh.views.\"public.mv_daily\".interval", "fortnightly")))
-                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval")
-                .hasMessageContaining("fortnightly");
+        assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"public.mv_daily\".interval", "fortnightly")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval=fortnightly: not a duration");
     }
 
     @Test
-    void shouldRejectUnknownKeysUnderThePrefix() {
-        assertThatThrownBy(() -> load(Map.of("mvrefresh.concurency", "4")))
-                .hasMessageContaining("mvrefresh.concurency");
+    void shouldRejectUnknownKeysUnderThePrefixSuggestingTheClosest() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.concurency", "4",
+                "mvrefresh.views.\"public.mv_daily\".intervall", "5m",
+                "mvrefresh.defaults.priorty", "high",
+                "mvrefresh.discovery.schemas[0]", "public")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.concurency: not a setting of mvrefresh (did you mean mvrefresh.concurrency?)")
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".intervall: not a setting of mvrefresh"
+                        + " (did you mean mvrefresh.views.\"public.mv_daily\".interval?)")
+                .hasMessageContaining("mvrefresh.defaults.priorty: not a setting of mvrefresh (did you mean mvrefresh.defaults.priority?)")
+                .hasMessageNotContaining("schemas[0]");
+    }
+
+    @Test
+    void shouldAcceptOnlyTrueOrFalseForSwitches() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.defaults.skip-unchanged", "maybe",
+                "mvrefresh.views.\"public.mv_daily\".enabled", "ture",
+                "mvrefresh.health.ready-requires-database", "yes")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.defaults.skip-unchanged=maybe: write true or false")
+                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".enabled=ture: write true or false")
+                .hasMessageContaining("mvrefresh.health.ready-requires-database=yes: write true or false");
+        assertThat(resolve(Map.of("mvrefresh.views.\"public.mv_daily\".enabled", "FALSE"))
+                .settingsFor(new ViewId("public", "mv_daily")).enabled()).isFalse();
+    }
+
+    @Test
+    void shouldListConversionAndRuleProblemsInOneMessage() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.concurrency", "two",
+                "mvrefresh.concurency", "2",
+                "mvrefresh.defaults.priority", "urgent")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .satisfies(e -> assertThat(((InvalidConfigurationException) e).problems()).hasSize(3));
+    }
+
+    @Test
+    void shouldTrimTheAdminToken() {
+        assertThat(ConfigMappings.validate(Map.of("mvrefresh.admin.token", "s3cret\n")).global().admin().token()).contains("s3cret");
+        assertThat(ConfigMappings.validate(Map.of("mvrefresh.admin.token", "  ")).global().admin().token()).isEmpty();
     }
 
     @Test

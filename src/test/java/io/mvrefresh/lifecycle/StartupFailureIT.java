@@ -25,10 +25,18 @@ class StartupFailureIT {
     }
 
     @Test
-    void shouldRefuseToStartOnAnUnparsableValue() throws Exception {
-        try (PackagedApp app = PackagedApp.start("postgres", List.of("mvrefresh.schema.manage=false", "mvrefresh.concurrency=two"))) {
-            assertThat(app.awaitExit(60)).isNotZero();
-            assertThat(app.output()).contains("mvrefresh.concurrency").contains("two");
+    void shouldListUnknownKeysBadValuesAndBrokenRulesInOneMessageWithoutAStackTrace() throws Exception {
+        try (PackagedApp app = PackagedApp.start("postgres", List.of("mvrefresh.schema.manage=false", "mvrefresh.concurrency=two",
+                "mvrefresh.concurency=2", "mvrefresh.defaults.enabled=ture", "mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *"))) {
+            assertThat(app.awaitExit(60)).isEqualTo(1);
+            String output = app.output();
+            assertThat(output)
+                    .contains("mvrefresh.concurrency=two: not a whole number")
+                    .contains("mvrefresh.concurency: not a setting of mvrefresh (did you mean mvrefresh.concurrency?)")
+                    .contains("mvrefresh.defaults.enabled=ture: write true or false")
+                    .contains("mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *");
+            assertThat(output.split("Invalid mvrefresh configuration", -1)).as("one message").hasSize(2);
+            assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
         }
     }
 }

@@ -68,6 +68,11 @@ public final class PackagedApp implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as the kernel's OOM killer or {@code kill -9} ends a process: nothing runs on the way out. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     /** Sends SIGTERM, as Kubernetes stops a container, without waiting. */
     public void terminate() {
         process.destroy();

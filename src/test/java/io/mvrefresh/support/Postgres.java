@@ -29,6 +29,11 @@ public final class Postgres {
         this.database = database;
     }
 
+    /** The database's name. */
+    public String name() {
+        return database;
+    }
+
     /** The reactive client URL for this database, as Quarkus expects it. */
     public String reactiveUrl() {
         return "postgresql://" + HOST + ":" + PORT + "/" + database;

@@ -1,0 +1,183 @@
+package io.mvrefresh.config;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The whole {@code mvrefresh.*} configuration, validated once: the global settings and every
+ * view's. Every problem — an unknown key, a value that does not convert, one that is out of
+ * range, settings that contradict each other — is collected first, so one restart fixes them all.
+ */
+public final class Configuration {
+
+    private final GlobalSettings global;
+    private final ViewSettingsResolver views;
+
+    private Configuration(GlobalSettings global, ViewSettingsResolver views) {
+        this.global = global;
+        this.views = views;
+    }
+
+    public GlobalSettings global() {
+        return global;
+    }
+
+    public ViewSettingsResolver views() {
+        return views;
+    }
+
+    /**
+     * Validates {@code config} as of {@code now}; {@code propertyNames} are every configuration
+     * key known to the application (from properties files and system properties), of which those
+     * under {@code mvrefresh.} must each be a setting. Throws {@link InvalidConfigurationException}
+     * naming every bad key and value.
+     */
+    public static Configuration validate(MvRefreshConfig config, Collection<String> propertyNames, Instant now) {
+        SettingValues values = new SettingValues();
+        propertyNames.stream()
+                .filter(name -> name.startsWith(ConfigKeys.PREFIX))
+                .filter(name -> !ConfigKeys.isKnown(name))
+                .sorted()
+                .forEach(name -> values.problem(name + ": not a setting of mvrefresh" + ConfigKeys.suggestion(name)));
+
+        GlobalSettings.Scheduler scheduler = new GlobalSettings.Scheduler(
+                values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging(), Duration.ofMinutes(5)),
+                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval(), Duration.ofSeconds(1)),
+                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers(), true));
+        GlobalSettings.Health health = new GlobalSettings.Health(
+                values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase(), false),
+                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout(), Duration.ofSeconds(60)));
+        if (health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
+            values.problem("mvrefresh.health.liveness-timeout=" + config.health().livenessTimeout()
+                    + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
+                    + config.scheduler().pollInterval() + ")");
+        }
+        List<String> schemas = config.discovery().schemas();
+        if (schemas.stream().anyMatch(String::isBlank)) {
+            values.problem("mvrefresh.discovery.schemas=" + String.join(",", schemas) + ": contains an empty schema name");
+        }
+        GlobalSettings global = new GlobalSettings(
+                values.integer("mvrefresh.concurrency", config.concurrency(), 1, 2),
+                config.instance().trim(),
+                new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()), config.discovery().include(),
+                        config.discovery().exclude().orElse(List.of()),
+                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval(),
+                                Duration.ofMinutes(1))),
+                scheduler,
+                new GlobalSettings.Shutdown(values.notNegativeDuration("mvrefresh.shutdown.grace", config.shutdown().grace(),
+                        Duration.ofSeconds(30))),
+                new GlobalSettings.Invalidation(
+                        config.invalidation().channel().map(String::trim).filter(channel -> !channel.isEmpty()),
+                        values.integer("mvrefresh.invalidation.scan-count", config.invalidation().scanCount(), 1, 1000),
+                        values.integer("mvrefresh.invalidation.queue-capacity", config.invalidation().queueCapacity(), 1, 1000),
+                        values.positiveDuration("mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout(),
+                                Duration.ofSeconds(5))),
+                // A Secret made from a file ending in a newline must still authenticate.
+                new GlobalSettings.Admin(config.admin().token().map(String::trim).filter(token -> !token.isEmpty())),
+                health,
+                new GlobalSettings.Schema(values.bool("mvrefresh.schema.manage", config.schema().manage(), true)),
+                new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention(),
+                        Duration.ofDays(14))),
+                new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled(), false),
+                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(), Duration.ofSeconds(2))));
+        ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
+        if (!values.problems().isEmpty()) {
+            throw new InvalidConfigurationException(values.problems());
+        }
+        return new Configuration(global, views);
+    }
+
+    /** Every key mvrefresh reads; anything else under {@code mvrefresh.} is a typo. */
+    static final class ConfigKeys {
+
+        static final String PREFIX = "mvrefresh.";
+
+        /** Keys every view can default to, under {@code mvrefresh.defaults.}. */
+        static final List<String> DEFAULT_KEYS = List.of("interval", "cron", "cron-timezone", "priority", "mode", "timeout",
+                "lock-timeout", "skip-unchanged", "enabled");
+
+        /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
+        static final List<String> VIEW_KEYS = java.util.stream.Stream.concat(DEFAULT_KEYS.stream(),
+                java.util.stream.Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key")).toList();
+
+        /** Keys that are not per view. */
+        static final List<String> GLOBAL_KEYS = List.of("concurrency", "instance", "discovery.schemas", "discovery.include",
+                "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval", "scheduler.timers",
+                "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
+                "invalidation.command-timeout", "admin.token", "health.ready-requires-database", "health.liveness-timeout",
+                "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval");
+
+        /** A list may be written element by element: {@code mvrefresh.discovery.schemas[0]=public}. */
+        private static final Pattern INDEX = Pattern.compile("\\[\\d+]$");
+        /** {@code mvrefresh.views."<view>".<key>}, the view name in quotes (which may contain dots and escaped quotes). */
+        private static final Pattern VIEW = Pattern.compile("^mvrefresh\\.views\\.\"(?:[^\"\\\\]|\\\\.)*\"\\.(.+)$");
+
+        private ConfigKeys() {
+        }
+
+        static boolean isKnown(String name) {
+            String key = INDEX.matcher(name).replaceFirst("");
+            if (key.startsWith(PREFIX + "defaults.")) {
+                return DEFAULT_KEYS.contains(key.substring((PREFIX + "defaults.").length()));
+            }
+            var view = VIEW.matcher(key);
+            if (view.matches()) {
+                return VIEW_KEYS.contains(view.group(1));
+            }
+            return GLOBAL_KEYS.contains(key.substring(PREFIX.length()));
+        }
+
+        /** " (did you mean ...?)" naming the closest known key, when one is close. */
+        static String suggestion(String name) {
+            String key = INDEX.matcher(name).replaceFirst("");
+            if (key.startsWith(PREFIX + "views.") && !VIEW.matcher(key).matches()) {
+                return " (write the view's name in double quotes: mvrefresh.views.\"schema.name\".<setting>)";
+            }
+            String prefix;
+            String rest;
+            List<String> candidates;
+            var view = VIEW.matcher(key);
+            if (key.startsWith(PREFIX + "defaults.")) {
+                prefix = PREFIX + "defaults.";
+                rest = key.substring(prefix.length());
+                candidates = DEFAULT_KEYS;
+            } else if (view.matches()) {
+                prefix = key.substring(0, view.start(1));
+                rest = view.group(1);
+                candidates = VIEW_KEYS;
+            } else {
+                prefix = PREFIX;
+                rest = key.substring(PREFIX.length());
+                candidates = GLOBAL_KEYS;
+            }
+            Optional<String> closest = candidates.stream().min(Comparator.comparingInt(candidate -> distance(candidate, rest)));
+            return closest.filter(candidate -> distance(candidate, rest) <= Math.max(2, rest.length() / 4))
+                    .map(candidate -> " (did you mean " + prefix + candidate + "?)")
+                    .orElse("");
+        }
+
+        private static int distance(String a, String b) {
+            int[] previous = new int[b.length() + 1];
+            int[] current = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                previous[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                current[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                    current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+                }
+                int[] swap = previous;
+                previous = current;
+                current = swap;
+            }
+            return previous[b.length()];
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.mvrefresh.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The settings that are not per view, validated and converted ({@link Configuration#validate});
+ * each member mirrors the {@code mvrefresh.*} key of the same name in {@link MvRefreshConfig}.
+ */
+public record GlobalSettings(
+        int concurrency,
+        String instance,
+        Discovery discovery,
+        Scheduler scheduler,
+        Shutdown shutdown,
+        Invalidation invalidation,
+        Admin admin,
+        Health health,
+        Schema schema,
+        History history,
+        Demo demo) {
+
+    /** {@code mvrefresh.discovery.*}. */
+    public record Discovery(List<String> schemas, List<String> include, List<String> exclude, Duration rescanInterval) {
+    }
+
+    /** {@code mvrefresh.scheduler.*}. */
+    public record Scheduler(Duration aging, Duration pollInterval, boolean timers) {
+    }
+
+    /** {@code mvrefresh.shutdown.*}. */
+    public record Shutdown(Duration grace) {
+    }
+
+    /** {@code mvrefresh.invalidation.*}; an empty channel is none. */
+    public record Invalidation(Optional<String> channel, int scanCount, int queueCapacity, Duration commandTimeout) {
+    }
+
+    /** {@code mvrefresh.admin.*}; the token trimmed, empty when unset or blank. */
+    public record Admin(Optional<String> token) {
+    }
+
+    /** {@code mvrefresh.health.*}. */
+    public record Health(boolean readyRequiresDatabase, Duration livenessTimeout) {
+    }
+
+    /** {@code mvrefresh.schema.*}. */
+    public record Schema(boolean manage) {
+    }
+
+    /** {@code mvrefresh.history.*}. */
+    public record History(Duration retention) {
+    }
+
+    /** {@code mvrefresh.demo.*}. */
+    public record Demo(boolean enabled, Duration trickleInterval) {
+    }
+}
