@@ -9,6 +9,14 @@ import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.state.StateStore;
 import io.mvrefresh.vocabulary.Trigger;
 import io.quarkus.runtime.configuration.DurationConverter;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -25,6 +33,12 @@ import java.util.Optional;
 /** The operator's view of mvrefresh and the way to force refreshes. See README "Admin API". */
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
+@SecurityScheme(securitySchemeName = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "The shared secret configured as mvrefresh.admin.token (not a JWT): Authorization: Bearer <token>")
+@SecurityRequirement(name = "adminToken")
+@APIResponse(responseCode = "401", description = "Missing or wrong token", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+@APIResponse(responseCode = "403", description = "The admin API is off: no mvrefresh.admin.token configured",
+        content = @Content(schema = @Schema(implementation = ErrorBody.class)))
 public class AdminResource {
 
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
@@ -39,14 +53,49 @@ public class AdminResource {
         this.store = store;
     }
 
+    /**
+     * Views, sorted by name, filtered by status, priority and name prefix, a page at a time:
+     * {@code X-Total-Count} says how many match, {@code Link} gives the next page.
+     */
     @GET
     @Path("/views")
-    public List<ViewView> views() {
-        return dispatcher.snapshots().stream().map(ViewView::of).toList();
+    @Operation(summary = "List views", description = "Views sorted by name, filtered and paged. X-Total-Count is the number that "
+            + "match; Link rel=next the next page.")
+    @APIResponse(responseCode = "200", description = "The views of this page",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = ViewView.class)))
+    @APIResponse(responseCode = "400", description = "A bad filter or page", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    public Response views(@QueryParam("status") String status, @QueryParam("priority") String priority,
+            @QueryParam("prefix") String prefix, @QueryParam("limit") String limit, @QueryParam("offset") String offset,
+            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
+        ViewFilter filter;
+        try {
+            filter = ViewFilter.parse(status, priority, prefix, limit, offset);
+        } catch (IllegalArgumentException e) {
+            return AdminAuthorization.error(Response.Status.BAD_REQUEST, e.getMessage());
+        }
+        List<ViewSnapshot> matching = dispatcher.snapshots().stream().filter(filter::matches).toList();
+        List<ViewView> page = matching.stream().skip(filter.offset()).limit(filter.limit()).map(ViewView::of).toList();
+        Response.ResponseBuilder response = Response.ok(page).header("X-Total-Count", matching.size());
+        if (filter.offset() + page.size() < matching.size()) {
+            response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", filter.offset() + page.size()).build(), "next");
+        }
+        return response.build();
+    }
+
+    /** Counts of views by status and priority, and the dispatcher's load: the first thing to look at. */
+    @GET
+    @Path("/summary")
+    @Operation(summary = "Summary", description = "Views by status and by priority, refreshes running and queued, the stalest view.")
+    @APIResponse(responseCode = "200", description = "The summary", content = @Content(schema = @Schema(implementation = Summary.class)))
+    public Summary summary() {
+        return Summary.of(dispatcher.snapshots());
     }
 
     @GET
     @Path("/views/{view}")
+    @Operation(summary = "One view")
+    @APIResponse(responseCode = "200", description = "The view", content = @Content(schema = @Schema(implementation = ViewView.class)))
+    @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response view(@PathParam("view") String name) {
         return known(name)
                 .map(snapshot -> Response.ok(ViewView.of(snapshot)).build())
@@ -60,6 +109,15 @@ public class AdminResource {
      */
     @POST
     @Path("/views/{view}/refresh")
+    @Operation(summary = "Force a refresh of one view")
+    @APIResponse(responseCode = "202", description = "Queued, joined or follow-up: the run that will refresh the view",
+            content = @Content(schema = @Schema(implementation = RefreshAccepted.class)))
+    @APIResponse(responseCode = "200", description = "With ?wait=: the finished run", content = @Content(schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "400", description = "A bad wait", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", description = "Unknown or missing view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "409", description = "Disabled or paused view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "Shutting down, or PostgreSQL unreachable",
+            content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> refresh(@PathParam("view") String name, @QueryParam("wait") String wait) {
         Optional<Duration> waitFor;
         try {
@@ -86,6 +144,11 @@ public class AdminResource {
      */
     @POST
     @Path("/refresh")
+    @Operation(summary = "Force a refresh of every view", description = "Optionally only views of one priority.")
+    @APIResponse(responseCode = "202", description = "Per view, the run that refreshes it, or why none will",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RefreshAccepted.class)))
+    @APIResponse(responseCode = "400", description = "Unknown priority", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> refreshAll(@QueryParam("priority") String priority) {
         Optional<Priority> only = Optional.empty();
         if (priority != null && !priority.isBlank()) {
@@ -114,6 +177,10 @@ public class AdminResource {
     /** Stops scheduled refreshes of a view, on every replica and across restarts, until resumed. */
     @POST
     @Path("/views/{view}/pause")
+    @Operation(summary = "Pause a view", description = "On every replica and across restarts, until resumed.")
+    @APIResponse(responseCode = "200", description = "The view", content = @Content(schema = @Schema(implementation = ViewView.class)))
+    @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> pause(@PathParam("view") String name) {
         return setPaused(name, true);
     }
@@ -121,6 +188,10 @@ public class AdminResource {
     /** Lets a paused view be refreshed again; it is due at once if its interval has passed. */
     @POST
     @Path("/views/{view}/resume")
+    @Operation(summary = "Resume a paused view")
+    @APIResponse(responseCode = "200", description = "The view", content = @Content(schema = @Schema(implementation = ViewView.class)))
+    @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> resume(@PathParam("view") String name) {
         return setPaused(name, false);
     }
@@ -128,6 +199,12 @@ public class AdminResource {
     /** Recent runs, newest first: {@code ?view=schema.name} for one view, {@code ?limit=} 1 to 1000 (default 50). */
     @GET
     @Path("/runs")
+    @Operation(summary = "Recent runs, newest first")
+    @APIResponse(responseCode = "200", description = "The runs",
+            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RunView.class)))
+    @APIResponse(responseCode = "400", description = "A bad limit", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> runs(@QueryParam("view") String name, @QueryParam("limit") String limit) {
         int count;
         try {
@@ -146,7 +223,10 @@ public class AdminResource {
                 return Uni.createFrom().item(unknownView(name));
             }
         }
-        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream().map(RunView::of).toList()).build())
+        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream()
+                        .map(run -> RunView.of(run, dispatcher.snapshot(run.view())
+                                .map(snapshot -> !snapshot.settings().invalidation().isEmpty()).orElse(false)))
+                        .toList()).build())
                 .onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
@@ -167,7 +247,7 @@ public class AdminResource {
             return Uni.createFrom().item(queued);
         }
         return Uni.createFrom().completionStage(ticket.result())
-                .map(run -> Response.ok(RunView.of(run.record())).build())
+                .map(run -> Response.ok(RunView.of(run.record(), !run.job().settings().invalidation().isEmpty())).build())
                 .onFailure(Dispatcher.RunDropped.class).recoverWithItem(dropped ->
                         AdminAuthorization.error(Response.Status.CONFLICT, dropped.getMessage()))
                 .ifNoItem().after(waitFor.get()).recoverWithItem(queued);

@@ -2,6 +2,7 @@ package io.mvrefresh.admin;
 
 import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.RefreshMode;
+import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.scheduling.ViewSnapshot;
@@ -24,13 +25,48 @@ import java.util.List;
  * @param stalenessSeconds seconds since {@code lastVerifiedAt}, null when never refreshed
  * @param scheduleError why the view's due time could not be computed (it is then {@code failing}), or null
  * @param skips runs that executed nothing, by reason, and the latest: kept on the view, not in the run history
+ * @param schedule what makes it due, in words: its interval, its cron expression, or its freshness target
+ * @param lagSeconds how far it is behind its base tables as far as mvrefresh can see (seconds since
+ *     the first change no refresh covered yet, 0 when none); null when changes to what it reads
+ *     cannot be detected
+ * @param freshness its freshness target and what mvrefresh learned about meeting it
  */
 @RegisterForReflection
 public record ViewView(String name, String priority, String mode, String modeInEffect, String interval, String cron,
         boolean enabled, boolean configured, String status, Boolean populated, String concurrentlyIneligibleReason,
         List<String> upstream, boolean skipUnchanged, List<String> notSkippableBecause, Instant lastSuccessAt,
         Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
-        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError, Skips skips) {
+        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError, Skips skips,
+        String schedule, Long lagSeconds, Freshness freshness) {
+
+    /**
+     * A view's freshness target.
+     *
+     * @param maxStaleness how far it may lag its base tables, or null without a target
+     * @param minInterval the least time between the starts of two of its refreshes, or null when unbounded
+     * @param watched whether changes to its base tables make it due (it has a target and its changes can be detected)
+     * @param refreshedEvery set when it has a target but its result changes without writes: it is then
+     *     refreshed on this period instead of on change
+     * @param expectedRefreshMillis what a refresh of it is expected to take, learned from its recent
+     *     successes (their 90th percentile), or null before any
+     * @param targetUnmeetable why the target cannot be met, or null
+     */
+    @RegisterForReflection
+    public record Freshness(String maxStaleness, String minInterval, boolean watched, String refreshedEvery,
+            Long expectedRefreshMillis, String targetUnmeetable) {
+        static Freshness of(ViewSnapshot status) {
+            ViewSettings settings = status.settings();
+            boolean targeted = settings.maxStaleness().isPresent();
+            return new Freshness(
+                    settings.maxStaleness().map(DurationText::of).orElse(null),
+                    settings.minInterval().isZero() ? null : DurationText.of(settings.minInterval()),
+                    targeted && status.watchable(),
+                    targeted && status.catalogView() != null && !status.watchable()
+                            ? DurationText.of(settings.maxStaleness().get()) : null,
+                    status.expectedDuration() == null ? null : status.expectedDuration().toMillis(),
+                    status.targetUnmeetable());
+        }
+    }
 
     /** Runs that executed nothing. */
     @RegisterForReflection
@@ -64,13 +100,16 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 status.state().lastVerifiedAt(),
                 status.state().lastAttemptAt(),
                 status.state().consecutiveFailures(),
-                status.lastRun() == null ? null : RunView.of(status.lastRun()),
+                status.lastRun() == null ? null : RunView.of(status.lastRun(), !settings.invalidation().isEmpty()),
                 status.nextDue(),
                 freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, status.observedAt()).toSeconds()),
                 status.queuedRunId(),
                 status.runningRunId(),
                 status.scheduleError(),
-                Skips.of(status.state().skips()));
+                Skips.of(status.state().skips()),
+                settings.schedule().describe(),
+                status.lag() == null ? null : Math.max(0, status.lag().toSeconds()),
+                Freshness.of(status));
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {

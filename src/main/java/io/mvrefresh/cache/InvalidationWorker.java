@@ -2,10 +2,13 @@ package io.mvrefresh.cache;
 
 import io.mvrefresh.metrics.CacheMetrics;
 import io.mvrefresh.config.InvalidationRules;
+import io.mvrefresh.config.GlobalSettings;
+import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.RunFinished;
 import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
 import io.quarkus.logging.Log;
+import org.jboss.logging.Logger;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -34,8 +37,15 @@ public class InvalidationWorker {
     private volatile int consecutiveFailures;
     private volatile boolean stopped;
 
+    private final Dispatcher dispatcher;
+    private final boolean logSuccesses;
+    private final java.time.Clock clock;
+
     public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, CacheMetrics metrics, StateStore store,
-            Vertx vertx) {
+            Dispatcher dispatcher, GlobalSettings settings, java.time.Clock clock, Vertx vertx) {
+        this.dispatcher = dispatcher;
+        this.logSuccesses = settings.log().successes();
+        this.clock = clock;
         this.queue = queue;
         this.invalidator = invalidator;
         this.metrics = metrics;
@@ -92,7 +102,11 @@ public class InvalidationWorker {
             Log.infof("cache invalidation works again (Redis reachable); %d pending", queue.pending());
         }
         consecutiveFailures = 0;
-        Log.debugf("refresh #%s %s: invalidated %s cache key(s)", (Object) request.runId(), request.view().quoted(), removed);
+        Log.logf(logSuccesses ? Logger.Level.INFO : Logger.Level.DEBUG, "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit",
+                request.runId(), request.view().quoted(), removed,
+                java.time.Duration.between(request.refreshedAt(), clock.instant()).toMillis());
+        // /admin/views and ?wait= answers show the count from now on.
+        dispatcher.invalidated(request.view(), request.runId(), removed);
         store.recordKeysInvalidated(request.runId(), removed)
                 .flatMap(ignored -> store.clearOwedInvalidation(request.view(), request.runId()))
                 .subscribe().with(

@@ -48,7 +48,8 @@ public final class Configuration {
         GlobalSettings.Scheduler scheduler = new GlobalSettings.Scheduler(
                 values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging(), Duration.ofMinutes(5)),
                 values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval(), Duration.ofSeconds(1)),
-                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers(), true));
+                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers(), true),
+                values.integer("mvrefresh.scheduler.reserved-for-critical", config.scheduler().reservedForCritical(), 0, 0));
         GlobalSettings.Health health = new GlobalSettings.Health(
                 values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase(), false),
                 values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout(), Duration.ofSeconds(60)));
@@ -61,8 +62,13 @@ public final class Configuration {
         if (schemas.stream().anyMatch(String::isBlank)) {
             values.problem("mvrefresh.discovery.schemas=" + String.join(",", schemas) + ": contains an empty schema name");
         }
+        int concurrency = values.integer("mvrefresh.concurrency", config.concurrency(), 1, 2);
+        if (scheduler.reservedForCritical() >= concurrency) {
+            values.problem("mvrefresh.scheduler.reserved-for-critical=" + scheduler.reservedForCritical()
+                    + ": must be less than mvrefresh.concurrency=" + concurrency + ", or nothing but critical views could ever run");
+        }
         GlobalSettings global = new GlobalSettings(
-                values.integer("mvrefresh.concurrency", config.concurrency(), 1, 2),
+                concurrency,
                 config.instance().trim(),
                 new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()), config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
@@ -84,7 +90,13 @@ public final class Configuration {
                 new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention(),
                         Duration.ofDays(14))),
                 new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled(), false),
-                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(), Duration.ofSeconds(2))));
+                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(), Duration.ofSeconds(2))),
+                new GlobalSettings.Metrics(values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms(),
+                        false)),
+                new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes(), true)),
+                new GlobalSettings.Changes(
+                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval(), Duration.ofSeconds(1)),
+                        config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())));
         ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
         if (!values.problems().isEmpty()) {
             throw new InvalidConfigurationException(values.problems());
@@ -99,7 +111,7 @@ public final class Configuration {
 
         /** Keys every view can default to, under {@code mvrefresh.defaults.}. */
         static final List<String> DEFAULT_KEYS = List.of("interval", "cron", "cron-timezone", "priority", "mode", "timeout",
-                "lock-timeout", "skip-unchanged", "enabled");
+                "lock-timeout", "skip-unchanged", "enabled", "max-staleness", "min-interval", "after-sql");
 
         /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
         static final List<String> VIEW_KEYS = java.util.stream.Stream.concat(DEFAULT_KEYS.stream(),
@@ -108,9 +120,11 @@ public final class Configuration {
         /** Keys that are not per view. */
         static final List<String> GLOBAL_KEYS = List.of("concurrency", "instance", "discovery.schemas", "discovery.include",
                 "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval", "scheduler.timers",
+                "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
                 "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
                 "invalidation.command-timeout", "admin.token", "health.ready-requires-database", "health.liveness-timeout",
-                "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval");
+                "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval", "metrics.per-view-histograms",
+                "log.successes");
 
         /** A list may be written element by element: {@code mvrefresh.discovery.schemas[0]=public}. */
         private static final Pattern INDEX = Pattern.compile("\\[\\d+]$");

@@ -19,14 +19,21 @@ public record GlobalSettings(
         Health health,
         Schema schema,
         History history,
-        Demo demo) {
+        Demo demo,
+        Metrics metrics,
+        Logging log,
+        Changes changes) {
 
     /** {@code mvrefresh.discovery.*}. */
     public record Discovery(List<String> schemas, List<String> include, List<String> exclude, Duration rescanInterval) {
     }
 
     /** {@code mvrefresh.scheduler.*}. */
-    public record Scheduler(Duration aging, Duration pollInterval, boolean timers) {
+    public record Scheduler(Duration aging, Duration pollInterval, boolean timers, int reservedForCritical) {
+    }
+
+    /** {@code mvrefresh.changes.*}; an empty channel is none. */
+    public record Changes(Duration pollInterval, Optional<String> notifyChannel) {
     }
 
     /** {@code mvrefresh.shutdown.*}. */
@@ -51,6 +58,14 @@ public record GlobalSettings(
 
     /** {@code mvrefresh.history.*}. */
     public record History(Duration retention) {
+    }
+
+    /** {@code mvrefresh.log.*}. */
+    public record Logging(boolean successes) {
+    }
+
+    /** {@code mvrefresh.metrics.*}. */
+    public record Metrics(boolean perViewHistograms) {
     }
 
     /** {@code mvrefresh.demo.*}. */

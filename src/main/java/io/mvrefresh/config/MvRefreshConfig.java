@@ -63,6 +63,12 @@ public interface MvRefreshConfig {
     /** Dev-mode demo database. */
     Demo demo();
 
+    /** Prometheus metrics. */
+    Metrics metrics();
+
+    /** What mvrefresh logs. */
+    Logging log();
+
     /** Which views discovery finds. */
     interface Discovery {
         /** Schemas whose materialized views are discovered. Defaults to {@code public}. */
@@ -124,6 +130,21 @@ public interface MvRefreshConfig {
         /** {@code false} keeps views known but never refreshed. Defaults to {@code true}. */
         @WithDefault("true")
         String enabled();
+
+        /**
+         * Freshness target: the view lags its base tables by at most this much; mvrefresh watches
+         * their write counters and refreshes on change. Defaults to none.
+         */
+        @WithName("max-staleness")
+        Optional<String> maxStaleness();
+
+        /** Two refreshes of a view never start closer together than this. Defaults to half of max-staleness, else none. */
+        @WithName("min-interval")
+        Optional<String> minInterval();
+
+        /** SQL run in the refresh's own transaction after a successful REFRESH (trusted configuration only). Defaults to none. */
+        @WithName("after-sql")
+        Optional<String> afterSql();
     }
 
     /** What one view overrides; every member is optional. */
@@ -164,6 +185,18 @@ public interface MvRefreshConfig {
 
         /** Whether the view is refreshed. Defaults to {@code mvrefresh.defaults.enabled}. */
         Optional<String> enabled();
+
+        /** Freshness target. Defaults to {@code mvrefresh.defaults.max-staleness}. */
+        @WithName("max-staleness")
+        Optional<String> maxStaleness();
+
+        /** Minimum time between refresh starts. Defaults to {@code mvrefresh.defaults.min-interval}. */
+        @WithName("min-interval")
+        Optional<String> minInterval();
+
+        /** SQL run after a successful REFRESH, in its transaction. Defaults to {@code mvrefresh.defaults.after-sql}. */
+        @WithName("after-sql")
+        Optional<String> afterSql();
     }
 
     /** Redis keys built from one view. */
@@ -200,6 +233,33 @@ public interface MvRefreshConfig {
          */
         @WithDefault("true")
         String timers();
+
+        /**
+         * Slots of {@code mvrefresh.concurrency} only views configured {@code critical} may use, so
+         * a critical view starts within a tick of falling due whatever else runs. A reserved slot
+         * idles whenever no critical view is due. Defaults to {@code 0}.
+         */
+        @WithName("reserved-for-critical")
+        @WithDefault("0")
+        String reservedForCritical();
+    }
+
+    /** Watching base tables for changes (views with a freshness target). */
+    Changes changes();
+
+    /** Watching base tables for changes. */
+    interface Changes {
+        /** How often the write counters of watched tables are read. Defaults to {@code 1s}. */
+        @WithName("poll-interval")
+        @WithDefault("1s")
+        String pollInterval();
+
+        /**
+         * A PostgreSQL channel mvrefresh LISTENs on; a notification naming a table
+         * ({@code schema.table}) counts as a change of that table at once. Defaults to none.
+         */
+        @WithName("notify-channel")
+        Optional<String> notifyChannel();
     }
 
     /** Shutdown behaviour. */
@@ -273,6 +333,30 @@ public interface MvRefreshConfig {
         /** Runs older than this are deleted. Defaults to {@code 14d}. */
         @WithDefault("14d")
         String retention();
+    }
+
+    /** What mvrefresh logs. */
+    interface Logging {
+        /**
+         * Log every successful refresh and completed cache invalidation at INFO; {@code false}
+         * logs them at DEBUG, keeping INFO for state changes and WARN for failures. Defaults to
+         * {@code true}.
+         */
+        @WithDefault("true")
+        String successes();
+    }
+
+    /** Prometheus metrics. */
+    interface Metrics {
+        /**
+         * Give {@code mvrefresh_refresh_duration_seconds} a {@code view} label: a histogram per view
+         * (about 20 series each), for a few hundred views at most. Without it the histogram is per
+         * priority, mode and outcome, and each view's last duration is a gauge. Defaults to
+         * {@code false}.
+         */
+        @WithName("per-view-histograms")
+        @WithDefault("false")
+        String perViewHistograms();
     }
 
     /** The demo database {@code ./mvnw quarkus:dev} uses. */

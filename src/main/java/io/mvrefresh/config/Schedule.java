@@ -8,7 +8,10 @@ import com.cronutils.parser.CronParser;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.LocalDateTime;
 import java.time.ZonedDateTime;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 import java.util.Optional;
 
 /** When a view falls due, given when it was last known fresh. */
@@ -25,6 +28,29 @@ public sealed interface Schedule {
 
     /** The time between two refreshes around {@code now}, used to cap retry backoff and for alerts. */
     Duration period(Instant now);
+
+    /**
+     * No clock schedule: a view with a freshness target alone, refreshed when what it reads
+     * changes. A view whose result changes without writes (time functions) cannot be watched and
+     * is refreshed every {@code maxStaleness} instead; the scheduler decides that, knowing the
+     * view.
+     */
+    record OnChange(Duration maxStaleness) implements Schedule {
+        @Override
+        public Optional<Instant> nextDue(Instant freshAsOf, Instant now) {
+            return freshAsOf == null ? Optional.of(now) : Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "on change (max-staleness " + DurationText.of(maxStaleness) + ")";
+        }
+
+        @Override
+        public Duration period(Instant now) {
+            return maxStaleness;
+        }
+    }
 
     /** Refresh this long after the view was last known fresh. */
     record Every(Duration interval) implements Schedule {
@@ -74,7 +100,31 @@ public sealed interface Schedule {
         }
 
         private Optional<Instant> nextFire(Instant after) {
-            return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+            Optional<Instant> next = executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+            if (next.isEmpty()) {
+                return next;
+            }
+            // The parser passes over a time the clocks skip (02:30 on a spring-forward night), so a
+            // nightly job would not run that night. Like cron, run it when the clocks jump instead.
+            ZoneRules rules = zone.getRules();
+            for (ZoneOffsetTransition transition = rules.nextTransition(after);
+                    transition != null && transition.getInstant().isBefore(next.get());
+                    transition = rules.nextTransition(transition.getInstant())) {
+                if (transition.isGap() && firesDuring(transition)) {
+                    return Optional.of(transition.getInstant());
+                }
+            }
+            return next;
+        }
+
+        /** Whether the expression names a local time the transition skips. */
+        private boolean firesDuring(ZoneOffsetTransition gap) {
+            for (LocalDateTime local = gap.getDateTimeBefore(); local.isBefore(gap.getDateTimeAfter()); local = local.plusMinutes(1)) {
+                if (executionTime.isMatch(ZonedDateTime.of(local, gap.getOffsetBefore()))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

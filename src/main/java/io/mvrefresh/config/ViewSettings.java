@@ -10,6 +10,9 @@ import java.util.Set;
  *
  * @param configured whether the view is named under {@code mvrefresh.views}, so a missing one is
  *     reported rather than silently ignored
+ * @param maxStaleness the freshness target: the view lags its base tables by at most this much
+ * @param minInterval two refreshes never start closer together than this; zero for no limit
+ * @param afterSql SQL run in the refresh's transaction after a successful REFRESH
  */
 public record ViewSettings(
         ViewId view,
@@ -22,9 +25,24 @@ public record ViewSettings(
         Set<ViewId> dependsOn,
         InvalidationRules invalidation,
         boolean enabled,
-        boolean configured) {
+        boolean configured,
+        java.util.Optional<Duration> maxStaleness,
+        Duration minInterval,
+        java.util.Optional<String> afterSql) {
 
     public ViewSettings {
         dependsOn = Set.copyOf(dependsOn);
+    }
+
+    /** Settings without a freshness target, a minimum interval or after-SQL. */
+    public ViewSettings(ViewId view, Schedule schedule, Priority priority, RefreshMode mode, Duration timeout, Duration lockTimeout,
+            boolean skipUnchanged, Set<ViewId> dependsOn, InvalidationRules invalidation, boolean enabled, boolean configured) {
+        this(view, schedule, priority, mode, timeout, lockTimeout, skipUnchanged, dependsOn, invalidation, enabled, configured,
+                java.util.Optional.empty(), Duration.ZERO, java.util.Optional.empty());
+    }
+
+    /** Whether the view has a freshness target, so mvrefresh watches what it reads. */
+    public boolean hasTarget() {
+        return maxStaleness.isPresent();
     }
 }

@@ -38,8 +38,13 @@ public final class ViewSettingsResolver {
         MvRefreshConfig.ViewDefaults raw = config.defaults();
         String prefix = "mvrefresh.defaults.";
         ZoneId defaultZone = zone(values, prefix, raw.cronTimezone(), ZoneOffset.UTC);
+        boolean explicitSchedule = raw.interval().isPresent() || raw.cron().isPresent();
         ResolvedDefaults defaults = new ResolvedDefaults(
                 schedule(values, prefix, raw.interval(), raw.cron(), defaultZone, DEFAULT_SCHEDULE, now),
+                explicitSchedule,
+                values.optionalPositiveDuration(prefix + "max-staleness", raw.maxStaleness()),
+                values.optionalPositiveDuration(prefix + "min-interval", raw.minInterval()),
+                raw.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()),
                 defaultZone,
                 parse(values, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
                 parse(values, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
@@ -81,8 +86,12 @@ public final class ViewSettingsResolver {
         if (own != null) {
             return own;
         }
-        return new ViewSettings(view, defaults.schedule(), defaults.priority(), defaults.mode(), defaults.timeout(),
-                defaults.lockTimeout(), defaults.skipUnchanged(), Set.of(), InvalidationRules.NONE, defaults.enabled(), false);
+        Schedule schedule = defaults.maxStaleness().isPresent() && !defaults.explicitSchedule()
+                ? new Schedule.OnChange(defaults.maxStaleness().get())
+                : defaults.schedule();
+        return new ViewSettings(view, schedule, defaults.priority(), defaults.mode(), defaults.timeout(),
+                defaults.lockTimeout(), defaults.skipUnchanged(), Set.of(), InvalidationRules.NONE, defaults.enabled(), false,
+                defaults.maxStaleness(), minInterval(defaults.maxStaleness(), defaults.minInterval()), defaults.afterSql());
     }
 
     private static ViewSettings resolve(SettingValues values, String prefix, ViewId view,
@@ -94,6 +103,17 @@ public final class ViewSettingsResolver {
             inherited = Schedule.CronSchedule.parse(cron.expression(), zone, now);
         }
         Schedule schedule = schedule(values, prefix, overrides.interval(), overrides.cron(), zone, inherited, now);
+        Optional<Duration> maxStaleness = overrides.maxStaleness().isPresent()
+                ? values.optionalPositiveDuration(prefix + "max-staleness", overrides.maxStaleness())
+                : defaults.maxStaleness();
+        Optional<Duration> minInterval = overrides.minInterval().isPresent()
+                ? values.optionalPositiveDuration(prefix + "min-interval", overrides.minInterval())
+                : defaults.minInterval();
+        boolean ownSchedule = overrides.interval().isPresent() || overrides.cron().isPresent();
+        if (!ownSchedule && !defaults.explicitSchedule() && maxStaleness.isPresent()) {
+            // A freshness target alone: refreshed on change, not on the built-in 15-minute interval.
+            schedule = new Schedule.OnChange(maxStaleness.get());
+        }
         Priority priority = overrides.priority()
                 .map(value -> parse(values, prefix + "priority", value, Priority::parse, Priority.accepted(), defaults.priority()))
                 .orElse(defaults.priority());
@@ -127,7 +147,9 @@ public final class ViewSettingsResolver {
                         .orElse(defaults.skipUnchanged()),
                 dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
-                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()), true);
+                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()), true,
+                maxStaleness, minInterval(maxStaleness, minInterval),
+                overrides.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()).or(defaults::afterSql));
     }
 
     /** The first cycle through depends-on, as a path that ends where it starts. */
@@ -221,7 +243,13 @@ public final class ViewSettingsResolver {
         return kept;
     }
 
-    private record ResolvedDefaults(Schedule schedule, ZoneId cronZone, Priority priority, RefreshMode mode, Duration timeout,
+    /** The minimum interval in effect: as set, else half the freshness target (the debounce for bursts of writes), else none. */
+    private static Duration minInterval(Optional<Duration> maxStaleness, Optional<Duration> minInterval) {
+        return minInterval.orElseGet(() -> maxStaleness.map(target -> target.dividedBy(2)).orElse(Duration.ZERO));
+    }
+
+    private record ResolvedDefaults(Schedule schedule, boolean explicitSchedule, Optional<Duration> maxStaleness,
+            Optional<Duration> minInterval, Optional<String> afterSql, ZoneId cronZone, Priority priority, RefreshMode mode, Duration timeout,
             Duration lockTimeout, boolean skipUnchanged, boolean enabled) {
     }
 }

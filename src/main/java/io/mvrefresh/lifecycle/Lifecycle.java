@@ -4,6 +4,8 @@ import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationWorker;
 import io.mvrefresh.cache.OwedInvalidations;
 import io.mvrefresh.catalog.Catalog;
+import io.mvrefresh.changes.ChangeListener;
+import io.mvrefresh.changes.ChangeWatcher;
 import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
@@ -66,6 +68,8 @@ public class Lifecycle {
     private final OwedInvalidations owedInvalidations;
     private final OutcomeBacklog backlog;
     private final DependencyProbes probes;
+    private final ChangeWatcher changeWatcher;
+    private final ChangeListener changeListener;
     private final Vertx vertx;
     private final Clock clock;
     private final List<PeriodicTask> tasks = new ArrayList<>();
@@ -80,7 +84,9 @@ public class Lifecycle {
             Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher,
             StateStore store, DemoDatabase demo, InvalidationWorker invalidations, InvalidationQueue invalidationQueue,
             OwedInvalidations owedInvalidations, OutcomeBacklog backlog, DependencyProbes probes, RefreshExecutor executor,
-            Vertx vertx, Clock clock) {
+            ChangeWatcher changeWatcher, ChangeListener changeListener, Vertx vertx, Clock clock) {
+        this.changeWatcher = changeWatcher;
+        this.changeListener = changeListener;
         this.owedInvalidations = owedInvalidations;
         this.backlog = backlog;
         this.probes = probes;
@@ -145,6 +151,7 @@ public class Lifecycle {
         stopping = true;
         Instant deadline = clock.instant().plus(config.shutdown().grace());
         stopTimers();
+        changeListener.stop();
         dispatcher.stop();
         int running = dispatcher.inFlight();
         if (running > 0) {
@@ -228,6 +235,8 @@ public class Lifecycle {
         if (config.demo().enabled()) {
             startTask(new PeriodicTask("demo data", config.demo().trickleInterval(), demo::trickle), true);
         }
+        startTask(new PeriodicTask("change watch", config.changes().pollInterval(), changeWatcher::poll), true);
+        config.changes().notifyChannel().ifPresent(changeListener::start);
         if (config.scheduler().timers()) {
             pollTimer = vertx.setPeriodic(Math.max(1, config.scheduler().pollInterval().toMillis()), id -> dispatcher.tick());
             dispatcher.onWakeUpChange(this::armWakeUp);

@@ -26,9 +26,11 @@ public class RefreshMetrics {
     public static final String REFRESH_DURATION = "mvrefresh.refresh.duration";
 
     private final MeterRegistry registry;
+    private final boolean perView;
 
-    public RefreshMetrics(MeterRegistry registry) {
+    public RefreshMetrics(MeterRegistry registry, io.mvrefresh.config.GlobalSettings settings) {
         this.registry = registry;
+        this.perView = settings.metrics().perViewHistograms();
     }
 
     /**
@@ -70,12 +72,14 @@ public class RefreshMetrics {
 
     /**
      * Records one refresh that reached PostgreSQL. A run with no REFRESH attempted (skipped, view
-     * missing) is not a refresh and is not timed.
+     * missing) is not a refresh and is not timed. The view is a label only with
+     * {@code mvrefresh.metrics.per-view-histograms}: a histogram per view is some 20 series each.
      */
     public void refreshFinished(String view, Priority priority, AppliedMode mode, Outcome outcome, Duration took) {
+        Tags tags = Tags.of("priority", priority.label(), "mode", mode.label(), "outcome", outcome.label());
         Timer.builder(REFRESH_DURATION)
                 .description("Time one REFRESH MATERIALIZED VIEW took, by outcome")
-                .tags(Tags.of("view", view, "priority", priority.label(), "mode", mode.label(), "outcome", outcome.label()))
+                .tags(perView ? tags.and("view", view) : tags)
                 .register(registry)
                 .record(took);
     }

@@ -40,6 +40,7 @@ public class Pools implements PgPoolCreator {
     private final int concurrency;
     private final String applicationName;
     private volatile io.vertx.mutiny.sqlclient.Pool refreshes;
+    private volatile List<PgConnectOptions> configured;
 
     /**
      * Reads the raw settings: Quarkus builds the pool at startup, possibly before the
@@ -61,6 +62,7 @@ public class Pools implements PgPoolCreator {
     /** Called by Quarkus to build the default (housekeeping) pool; builds the refresh pool beside it. */
     @Override
     public Pool create(Input input) {
+        configured = List.copyOf(input.pgConnectOptionsList());
         PoolOptions refreshOptions = new PoolOptions(input.poolOptions()).setMaxSize(Math.max(1, concurrency)).setShared(false)
                 .setName("mvrefresh-refreshes");
         refreshes = io.vertx.mutiny.sqlclient.Pool.newInstance(PgBuilder.pool()
@@ -82,6 +84,13 @@ public class Pools implements PgPoolCreator {
             Arc.container().instance(io.vertx.mutiny.sqlclient.Pool.class).get().getDelegate().size();
         }
         return refreshes;
+    }
+
+    /** Options for the connection that LISTENs for change notifications (one, outside both pools). */
+    public PgConnectOptions listenOptions() {
+        refreshes();
+        PgConnectOptions options = (PgConnectOptions) sessions(configured, applicationName + "/listen", REFRESH_SESSION).getFirst();
+        return options;
     }
 
     private static List<SqlConnectOptions> sessions(List<PgConnectOptions> configured, String name, Map<String, String> settings) {

@@ -17,19 +17,22 @@ import java.util.Set;
 final class BaseTableFingerprint {
 
     // Read inside the refresh transaction before anything else touches the statistics, so the
-    // snapshot (stats_fetch_consistency = cache) is taken now, not earlier.
+    // snapshot (stats_fetch_consistency = cache) is taken now, not earlier. The per-relation
+    // statistics functions look up only the relations given: the cost follows what the view reads,
+    // not the number of relations in the database (pg_stat_all_tables computes every one).
     private static final String FINGERPRINT = """
-            SELECT coalesce(string_agg(
-                       format('%s/%s/%s/%s/%s', c.oid, pg_relation_filenode(c.oid),
-                              coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0)),
-                       ',' ORDER BY c.oid), '') AS fingerprint
-            FROM (
-                SELECT r.oid FROM unnest($1::bigint[]) AS r (oid)
-                UNION
-                SELECT t.relid::bigint FROM unnest($1::bigint[]) AS r (oid), pg_partition_tree(r.oid::oid) AS t WHERE t.isleaf
-            ) AS rel
-            JOIN pg_class c ON c.oid = rel.oid::oid
-            LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+            WITH roots AS (
+                SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = ANY($1::bigint[]::oid[])
+            ),
+            leaves AS (
+                SELECT oid FROM roots WHERE relkind <> 'p'
+                UNION ALL
+                SELECT t.relid FROM roots, pg_partition_tree(roots.oid) AS t WHERE roots.relkind = 'p' AND t.isleaf
+            )
+            SELECT coalesce(string_agg(format('%s/%s/%s', oid, coalesce(pg_relation_filenode(oid), 0),
+                       pg_stat_get_tuples_inserted(oid) + pg_stat_get_tuples_updated(oid) + pg_stat_get_tuples_deleted(oid)),
+                       ',' ORDER BY oid), '') AS fingerprint
+            FROM leaves
             """;
 
     private BaseTableFingerprint() {

@@ -37,6 +37,14 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class RefreshExecutor {
 
+    /**
+     * How late PostgreSQL may publish a committed write in its statistics: a backend flushes its
+     * counts at most once a second, and one that then idles only when its idle timer fires (10 s,
+     * PostgreSQL 15+). A check that finds nothing changed therefore vouches for the data only up to
+     * this long before it, and the view's next check counts from there.
+     */
+    public static final Duration STATISTICS_DELAY = Duration.ofSeconds(11);
+
     private static final int RECORD_ATTEMPTS = 4;
     private static final Duration RECORD_RETRY_FIRST = Duration.ofMillis(100);
     private static final Duration RECORD_RETRY_MAX = Duration.ofSeconds(1);
@@ -48,6 +56,7 @@ public class RefreshExecutor {
     private final OutcomeBacklog backlog;
     private final Clock clock;
     private final String instance;
+    private final boolean logSuccesses;
 
     public RefreshExecutor(Pools pools, CatalogReader catalog, StateStore state, OutcomeBacklog backlog, Clock clock,
             GlobalSettings config) {
@@ -57,6 +66,7 @@ public class RefreshExecutor {
         this.state = state;
         this.clock = clock;
         this.instance = config.instance();
+        this.logSuccesses = config.log().successes();
     }
 
     /** Runs {@code job}; the Uni never fails, every problem becomes the run's outcome. */
@@ -77,11 +87,11 @@ public class RefreshExecutor {
                     }
                     // The connection that failed may not be the only broken one in the pool (a server
                     // restart breaks them all), so a few tries get a fresh one.
-                    return state.recordUnsuccessful(run.record(), startedAt)
+                    return state.recordUnsuccessful(run.record(), startedAt.minus(STATISTICS_DELAY))
                             .onFailure().retry().withBackOff(RECORD_RETRY_FIRST, RECORD_RETRY_MAX).atMost(RECORD_ATTEMPTS - 1)
                             .onFailure().recoverWithItem(e -> {
                                 // Written when PostgreSQL answers again: the run id a caller got is never lost.
-                                backlog.add(run.record(), startedAt);
+                                backlog.add(run.record(), startedAt.minus(STATISTICS_DELAY));
                                 return Optional.<ViewState>empty();
                             })
                             .map(stored -> new CompletedRun(run.job(), run.outcome(), run.record(), stored));
@@ -121,7 +131,8 @@ public class RefreshExecutor {
                     // A view re-created since the scan may read other tables than the scan found.
                     String fingerprint = job.scanned() != null && job.scanned().oid() == view.oid() ? checked.fingerprint() : null;
                     checkStillDue(job, view, checked.stored(), fingerprint);
-                    return conn.query(refreshStatement(view, mode)).execute().replaceWith(new Refreshing(mode, fingerprint));
+                    Uni<Refreshing> refreshed = conn.query(refreshStatement(view, mode)).execute().replaceWith(new Refreshing(mode, fingerprint));
+                    return job.settings().afterSql().isEmpty() ? refreshed : refreshed.call(() -> afterSql(conn, job, mode));
                 })
                 .flatMap(refreshing -> {
                     // The success rows commit with the refreshed contents or not at all: if writing
@@ -131,6 +142,19 @@ public class RefreshExecutor {
                             .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(), !job.settings().invalidation().isEmpty()),
                                     conn.query("COMMIT").execute())
                             .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(), Optional.of(stored)));
+                });
+    }
+
+    /**
+     * The view's after-sql, in the refresh's own transaction: it commits with the refresh, and its
+     * failure fails the run and rolls the refresh back. Trusted configuration, run as written.
+     */
+    private static Uni<Void> afterSql(SqlConnection conn, RefreshJob job, AppliedMode mode) {
+        return conn.query(job.settings().afterSql().get()).execute().replaceWithVoid()
+                .onFailure().transform(failure -> {
+                    RefreshOutcome.Failed failed = (RefreshOutcome.Failed) FailureClassifier.classify(failure, mode);
+                    return new RefreshAborted(new RefreshOutcome.Failed(failed.failure(), mode,
+                            "after-sql failed, the refresh was rolled back: " + failed.error(), failed.connectionLost()));
                 });
     }
 
@@ -224,12 +248,14 @@ public class RefreshExecutor {
         return new CompletedRun(job, outcome, record, stored);
     }
 
-    private static void log(RefreshJob job, CompletedRun run) {
+    private void log(RefreshJob job, CompletedRun run) {
         RunRecord record = run.record();
         long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
         switch (run.outcome()) {
-            case RefreshOutcome.Refreshed refreshed -> Log.debugf("%s refreshed %s in %d ms", job.logPrefix(),
-                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis);
+            case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses ? org.jboss.logging.Logger.Level.INFO
+                    : org.jboss.logging.Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
+                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis,
+                    job.settings().invalidation().isEmpty() ? "" : "; invalidating its cache keys");
             case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
             case RefreshOutcome.AlreadyFresh fresh -> Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
             case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),

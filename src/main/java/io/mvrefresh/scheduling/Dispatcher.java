@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +54,7 @@ public class Dispatcher {
     private final Object lock = new Object();
     private final SchedulingPolicy policy;
     private final Set<String> reportedIgnoredDependsOn = new HashSet<>();
+    private final Set<ViewId> targetWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private boolean firstTickDone;
 
     private final Object tickGuard = new Object();
@@ -79,8 +82,8 @@ public class Dispatcher {
         this.clock = clock;
         this.resolver = resolver;
         this.tickTimeout = config.health().livenessTimeout().dividedBy(3);
-        this.policy = new SchedulingPolicy(new SchedulingPolicy.Limits(config.concurrency(), 0, config.scheduler().aging(),
-                () -> ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
+        this.policy = new SchedulingPolicy(new SchedulingPolicy.Limits(config.concurrency(), config.scheduler().reservedForCritical(),
+                config.scheduler().aging(), () -> ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
         metrics.registerSchedulerGauges(this::inFlight, this::queued);
     }
 
@@ -187,14 +190,61 @@ public class Dispatcher {
     }
 
     private Uni<Void> queueDue() {
-        List<ViewId> due;
-        Trigger trigger;
+        List<SchedulingPolicy.Due> due;
+        boolean startup;
         synchronized (lock) {
             due = policy.due(clock.instant());
-            trigger = firstTickDone ? Trigger.SCHEDULE : Trigger.STARTUP;
+            startup = !firstTickDone;
             firstTickDone = true;
         }
-        return requestAll(due, trigger).replaceWithVoid();
+        Map<Trigger, List<ViewId>> byTrigger = new EnumMap<>(Trigger.class);
+        for (SchedulingPolicy.Due view : due) {
+            Trigger trigger = startup && view.trigger() == Trigger.SCHEDULE ? Trigger.STARTUP : view.trigger();
+            byTrigger.computeIfAbsent(trigger, key -> new ArrayList<>()).add(view.view());
+        }
+        Uni<Void> requested = Uni.createFrom().voidItem();
+        for (Map.Entry<Trigger, List<ViewId>> group : byTrigger.entrySet()) {
+            requested = requested.call(() -> requestAll(group.getValue(), group.getKey()));
+        }
+        return requested;
+    }
+
+    /** Relations (oids) whose write counters moved, seen at {@code at}: their readers have changes to catch up with. */
+    public void relationsChanged(java.util.Collection<Long> relations, Instant at) {
+        synchronized (lock) {
+            policy.relationsChanged(relations, at);
+        }
+        afterChange();
+    }
+
+    /** Tables a notification named as written, at {@code at}. */
+    public void tablesChanged(java.util.Collection<ViewId> tables, Instant at) {
+        synchronized (lock) {
+            policy.tablesChanged(tables, at);
+        }
+        afterChange();
+    }
+
+    /** Views with a freshness target whose changes can be detected. */
+    public Set<ViewId> targetedViews() {
+        synchronized (lock) {
+            return policy.targetedViews();
+        }
+    }
+
+    /** Treats these views as changed now, so a check of each finds writes made while nobody watched. */
+    public void assumeChanged(java.util.Collection<ViewId> views) {
+        synchronized (lock) {
+            policy.assumeChanged(views, clock.instant());
+        }
+        afterChange();
+    }
+
+    /** The relations whose write counters to watch: of views with a target, or ({@code all}) of every watchable view. */
+    public Set<Long> watchedRelations(boolean all) {
+        synchronized (lock) {
+            return policy.watchedRelations(all);
+        }
     }
 
     /**
@@ -260,6 +310,13 @@ public class Dispatcher {
             afterChange();
             return snapshot(view);
         });
+    }
+
+    /** The invalidation of {@code view}'s run {@code runId} removed {@code keys} cache keys. */
+    public void invalidated(ViewId view, long runId, long keys) {
+        synchronized (lock) {
+            policy.invalidated(view, runId, keys);
+        }
     }
 
     /** Every known view, configured or discovered, sorted by name. */
@@ -441,8 +498,19 @@ public class Dispatcher {
         }
         for (ViewSnapshot view : changed) {
             ViewState state = view.state();
+            Optional<Duration> period = view.settings().schedule() instanceof io.mvrefresh.config.Schedule.OnChange
+                    ? Optional.empty()
+                    : Optional.of(view.settings().schedule().period(view.observedAt()));
             viewMetrics.publish(view.settings().view().toString(), new ViewMetrics.Values(state.freshAsOf(), state.lastSuccessAt(),
-                    view.settings().schedule().period(view.observedAt()), view.catalogView() == null));
+                    view.lastRefreshDuration(), period, view.settings().maxStaleness(), view.watchable(), view.changedSince(),
+                    state.paused(), view.settings().enabled(), view.catalogView() == null, state.consecutiveFailures()));
+            String unmeetable = view.targetUnmeetable();
+            if (unmeetable != null && targetWarned.add(view.settings().view())) {
+                Log.warnf("view %s: %s; raise max-staleness, lower min-interval or make the refresh cheaper", view.settings().view(),
+                        unmeetable);
+            } else if (unmeetable == null) {
+                targetWarned.remove(view.settings().view());
+            }
         }
     }
 

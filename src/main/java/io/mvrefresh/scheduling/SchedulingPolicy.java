@@ -58,6 +58,10 @@ public final class SchedulingPolicy {
     public record Start(Ticket ticket, RefreshJob job) {
     }
 
+    /** A view that is due, and the trigger to request it with. */
+    public record Due(ViewId view, Trigger trigger) {
+    }
+
     /**
      * What a finished run leads to.
      *
@@ -93,6 +97,12 @@ public final class SchedulingPolicy {
     /** Runs dropped before they started (paused, disabled, missing, shutdown): their callers are told. */
     private final List<Ticket> dropped = new ArrayList<>();
     private final Set<ViewId> configured = new HashSet<>();
+    private final Map<Long, Set<ViewId>> readersOfRelation = new HashMap<>();
+    private final Map<ViewId, Set<ViewId>> readersOfName = new HashMap<>();
+    private Set<Long> targeted = Set.of();
+    private Set<Long> allWatchable = Set.of();
+    /** Queued runs of views with a freshness target and a change to catch up with: their deadline may raise them. */
+    private final Set<Ticket> withDeadline = new HashSet<>();
     /** Views whose picture may have changed since {@link #drainTouched} was last called. */
     private final Set<ViewId> touched = new HashSet<>();
     private Set<ViewId> missingReported = Set.of();
@@ -138,6 +148,7 @@ public final class SchedulingPolicy {
             }
         }
         graph = DependencyGraph.of(snapshot.views().values(), settingsFor);
+        indexReaders();
         // The graph changed: every run found waiting is looked at again.
         blocked.forEach(ticket -> ready.get(entries.get(ticket.view()).settings().priority()).add(ticket));
         blocked.clear();
@@ -146,6 +157,37 @@ public final class SchedulingPolicy {
         appeared.removeAll(missing);
         return new CatalogChanges(appeared.stream().sorted().toList(), disappeared.stream().sorted().toList(), newlyMissing,
                 graph.ignoredDependsOn());
+    }
+
+    /** Which views read which relation, by oid and by name, and the relations worth watching. */
+    private void indexReaders() {
+        readersOfRelation.clear();
+        readersOfName.clear();
+        Set<Long> targetedNow = new HashSet<>();
+        Set<Long> watchableNow = new HashSet<>();
+        for (ViewEntry entry : entries.values()) {
+            CatalogView catalog = entry.catalog();
+            if (catalog == null) {
+                continue;
+            }
+            for (Long relation : catalog.readOids()) {
+                readersOfRelation.computeIfAbsent(relation, key -> new HashSet<>()).add(entry.id());
+            }
+            for (ViewId name : catalog.baseRelations()) {
+                readersOfName.computeIfAbsent(name, key -> new HashSet<>()).add(entry.id());
+            }
+            for (ViewId name : catalog.upstreamViews()) {
+                readersOfName.computeIfAbsent(name, key -> new HashSet<>()).add(entry.id());
+            }
+            if (entry.watchable()) {
+                watchableNow.addAll(catalog.readOids());
+                if (entry.settings().hasTarget()) {
+                    targetedNow.addAll(catalog.readOids());
+                }
+            }
+        }
+        targeted = Set.copyOf(targetedNow);
+        allWatchable = Set.copyOf(watchableNow);
     }
 
     private ViewEntry entry(ViewId id, Function<ViewId, ViewSettings> settingsFor, List<ViewId> appeared) {
@@ -188,6 +230,14 @@ public final class SchedulingPolicy {
         reindex(entry, now);
     }
 
+    /** The invalidation of {@code view}'s run {@code runId} removed {@code keys} keys: its last run says so from now on. */
+    public void invalidated(ViewId view, long runId, long keys) {
+        ViewEntry entry = entries.get(view);
+        if (entry != null) {
+            entry.invalidated(runId, keys);
+        }
+    }
+
     /** Each view's last run that was not a skip, from history, where none is known yet. */
     public void applyLastRuns(Collection<RunRecord> runs) {
         for (RunRecord run : runs) {
@@ -202,15 +252,71 @@ public final class SchedulingPolicy {
      * The views that are due at {@code now} and have nothing queued or running: each is to be
      * requested (trigger {@code schedule}, or {@code startup} on the first tick).
      */
-    public List<ViewId> due(Instant now) {
-        List<ViewId> due = new ArrayList<>();
+    public List<Due> due(Instant now) {
+        List<Due> due = new ArrayList<>();
         for (ViewEntry entry : byDue) {
             if (entry.indexedDue().isAfter(now)) {
                 break;
             }
-            due.add(entry.id());
+            due.add(new Due(entry.id(), entry.indexedTrigger()));
         }
         return due;
+    }
+
+    /**
+     * Relations (by oid) that were written to, as the write counters or a notification showed at
+     * {@code at}: the views reading them have a change to catch up with.
+     */
+    public void relationsChanged(Collection<Long> relations, Instant at) {
+        for (Long relation : relations) {
+            changed(readersOfRelation.getOrDefault(relation, Set.of()), Trigger.SCHEDULE, at);
+        }
+    }
+
+    /** Tables (by name) that were written to, as a notification announced at {@code at}. */
+    public void tablesChanged(Collection<ViewId> tables, Instant at) {
+        for (ViewId table : tables) {
+            changed(readersOfName.getOrDefault(table, Set.of()), Trigger.SCHEDULE, at);
+        }
+    }
+
+    private void changed(Set<ViewId> views, Trigger trigger, Instant at) {
+        for (ViewId id : views) {
+            ViewEntry entry = entries.get(id);
+            if (entry != null && entry.watchable()) {
+                entry.changed(at, trigger);
+                reindex(entry, at);
+            }
+        }
+    }
+
+    /**
+     * The relations (oids, leaf partitions not included) whose write counters are watched: those
+     * read by views with a freshness target, or ({@code all}) by every view whose changes can be
+     * detected, which their lag needs.
+     */
+    public Set<Long> watchedRelations(boolean all) {
+        return all ? allWatchable : targeted;
+    }
+
+    /** Views with a freshness target whose changes can be detected: watched on every poll. */
+    public Set<ViewId> targetedViews() {
+        Set<ViewId> views = new HashSet<>();
+        for (ViewEntry entry : entries.values()) {
+            if (entry.settings().hasTarget() && entry.watchable()) {
+                views.add(entry.id());
+            }
+        }
+        return views;
+    }
+
+    /**
+     * Treats these views as changed at {@code at} (trigger {@code schedule}): when watching
+     * begins, writes made while nobody watched are found by a check of each, which skips when
+     * nothing changed.
+     */
+    public void assumeChanged(Collection<ViewId> views, Instant at) {
+        changed(Set.copyOf(views), Trigger.SCHEDULE, at);
     }
 
     /**
@@ -246,6 +352,9 @@ public final class SchedulingPolicy {
             unindex(entry);
             touched.add(view);
             ready.get(entry.settings().priority()).add(accepted.ticket());
+            if (entry.settings().hasTarget()) {
+                withDeadline.add(accepted.ticket());
+            }
         }
         return admission;
     }
@@ -266,10 +375,24 @@ public final class SchedulingPolicy {
                 if (head == null) {
                     continue;
                 }
-                int level = agedLevel(priority, head, now);
+                int level = level(priority, head, now);
                 if (best == null || level > bestLevel || (level == bestLevel && BY_WAITING.compare(head, best) < 0)) {
                     best = head;
                     bestLevel = level;
+                }
+            }
+            if (!criticalOnly) {
+                // A view nearing the deadline of its freshness target may beat the heads of the sets.
+                for (Ticket ticket : withDeadline) {
+                    ViewEntry entry = entries.get(ticket.view());
+                    if (entry == null || entry.queued() != ticket || blocked.contains(ticket) || waitsForRelated(ticket.view())) {
+                        continue;
+                    }
+                    int level = level(entry.settings().priority(), ticket, now);
+                    if (best == null || level > bestLevel || (level == bestLevel && BY_WAITING.compare(ticket, best) < 0)) {
+                        best = ticket;
+                        bestLevel = level;
+                    }
                 }
             }
             if (best == null) {
@@ -277,7 +400,8 @@ public final class SchedulingPolicy {
             }
             ViewEntry entry = entries.get(best.view());
             ready.get(entry.settings().priority()).remove(best);
-            entry.start();
+            entry.start(now);
+            withDeadline.remove(best);
             touched.add(entry.id());
             running++;
             RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(), best.trigger(),
@@ -321,10 +445,30 @@ public final class SchedulingPolicy {
         return false;
     }
 
-    private int agedLevel(Priority priority, Ticket ticket, Instant now) {
+    /**
+     * The level a queued run competes at: its configured priority raised one level per
+     * {@code aging} waited, and, for a view with a freshness target, raised as the deadline of
+     * the change it catches up with nears: one level once the time left is within four expected
+     * refreshes, to critical within two.
+     */
+    private int level(Priority priority, Ticket ticket, Instant now) {
         Duration waited = Duration.between(ticket.dueAt(), now);
         long levels = waited.isNegative() ? 0 : waited.toMillis() / Math.max(1, limits.aging().toMillis());
-        return (int) Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + levels);
+        int aged = (int) Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + levels);
+        ViewEntry entry = entries.get(ticket.view());
+        Instant deadline = entry == null ? null : entry.deadline();
+        if (deadline == null) {
+            return aged;
+        }
+        Duration expected = entry.expectedDuration() == null ? Duration.ofSeconds(1) : entry.expectedDuration();
+        Duration left = Duration.between(now, deadline);
+        if (left.compareTo(expected.multipliedBy(2)) <= 0) {
+            return Priority.CRITICAL.ordinal();
+        }
+        if (left.compareTo(expected.multipliedBy(4)) <= 0) {
+            return Math.max(aged, Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + 1));
+        }
+        return aged;
     }
 
     /**
@@ -340,12 +484,28 @@ public final class SchedulingPolicy {
         running--;
         if (entry.queued() != null) {
             ready.get(entry.settings().priority()).add(entry.queued());
+            if (entry.settings().hasTarget()) {
+                withDeadline.add(entry.queued());
+            }
         }
         reindex(entry, now);
         lookAgainAtRelated(entry.id());
-        List<ViewId> readers = run != null && run.outcome() instanceof RefreshOutcome.Refreshed
-                ? graph.downstreamOf(entry.id()).stream().sorted().toList()
-                : List.of();
+        List<ViewId> readers = new ArrayList<>();
+        if (run != null && run.outcome() instanceof RefreshOutcome.Refreshed) {
+            for (ViewId reader : graph.downstreamOf(entry.id()).stream().sorted().toList()) {
+                ViewEntry readerEntry = entries.get(reader);
+                if (readerEntry != null && readerEntry.settings().hasTarget()) {
+                    // Within its own target: due at once, unless min-interval says later.
+                    readerEntry.changed(now, Trigger.DEPENDENCY);
+                    reindex(readerEntry, now);
+                } else {
+                    if (readerEntry != null && readerEntry.watchable()) {
+                        readerEntry.changed(now, Trigger.DEPENDENCY);
+                    }
+                    readers.add(reader);
+                }
+            }
+        }
         forgetIfGone(entry);
         return new Finished(entry.settings(), readers);
     }
@@ -399,7 +559,8 @@ public final class SchedulingPolicy {
         Instant nextDue = entry.queued() != null ? entry.queued().dueAt() : entry.indexedDue();
         return new ViewSnapshot(entry.settings(), entry.catalog(), entry.stored(), entry.lastRun(), entry.status(), nextDue,
                 entry.queued() == null ? null : entry.queued().runId(), entry.running() == null ? null : entry.running().runId(),
-                entry.scheduleError(), now);
+                entry.scheduleError(), now, entry.lastRefreshDuration(), entry.changedSince(), entry.expectedDuration(),
+                entry.targetUnmeetable());
     }
 
     /** The views whose picture may have changed since the last call, as of {@code now}. */
@@ -443,6 +604,7 @@ public final class SchedulingPolicy {
         }
         if (wasQueued != null && droppedNow.contains(wasQueued)) {
             blocked.remove(wasQueued);
+            withDeadline.remove(wasQueued);
             ready.values().forEach(bucket -> bucket.remove(wasQueued));
             lookAgainAtRelated(wasQueued.view());
         }

@@ -33,6 +33,8 @@ final class ViewEntry {
     private Instant catalogSeenAt;
     private ViewState stored;
     private RunRecord lastRun;
+    /** How long the last successful refresh took; null before the first. */
+    private Duration lastRefreshDuration;
     private Ticket queued;
     private Ticket running;
     private Ticket followUp;
@@ -41,6 +43,21 @@ final class ViewEntry {
     private String scheduleError;
     /** The due time under which the entry sits in the policy's due index; null when it is not in it. */
     private Instant indexedDue;
+    /** Why it is due at {@link #indexedDue}: the trigger its run is requested with. */
+    private Trigger indexedTrigger = Trigger.SCHEDULE;
+    /** The first change to what it reads that no refresh has covered yet (its lag counts from it); null when none is known. */
+    private Instant changedSince;
+    /** The strongest reason among those changes: a source's refresh ({@code dependency}) or a write ({@code schedule}). */
+    private Trigger changeTrigger;
+    /** The first change seen while a run of it was in progress: that run may not cover it. */
+    private Instant changedDuringRun;
+    /** When its last refresh started, here or (as stored) anywhere: {@code min-interval} counts from it. */
+    private Instant lastStartedAt;
+    /** When a check last found nothing changed: the next check is not before a moment after it. */
+    private Instant lastCheckedAt;
+    /** Durations of its last successful refreshes, newest last: what a refresh of it is expected to take. */
+    private final java.util.ArrayDeque<Duration> recentDurations = new java.util.ArrayDeque<>();
+    private static final int DURATIONS_KEPT = 20;
 
     ViewEntry(ViewSettings settings, ViewState stored) {
         this.id = settings.view();
@@ -68,6 +85,10 @@ final class ViewEntry {
         return lastRun;
     }
 
+    Duration lastRefreshDuration() {
+        return lastRefreshDuration;
+    }
+
     Ticket queued() {
         return queued;
     }
@@ -82,6 +103,83 @@ final class ViewEntry {
 
     void indexedDue(Instant due) {
         indexedDue = due;
+    }
+
+    Trigger indexedTrigger() {
+        return indexedTrigger;
+    }
+
+    Instant changedSince() {
+        return changedSince;
+    }
+
+    /** Whether changes to what it reads can be detected from write counters (no time functions and the like). */
+    boolean watchable() {
+        return catalog != null && catalog.changeDetectable();
+    }
+
+    /**
+     * Something it reads changed at {@code at}: a write seen in the counters or announced, or a
+     * source's refresh ({@code dependency}). Its lag counts from the first such change not covered
+     * by a refresh; a view with a freshness target becomes due.
+     */
+    void changed(Instant at, Trigger trigger) {
+        if (changedSince == null || at.isBefore(changedSince)) {
+            changedSince = at;
+        }
+        if (running != null && changedDuringRun == null) {
+            changedDuringRun = at;
+        }
+        changeTrigger = changeTrigger == null ? trigger : changeTrigger.strongest(trigger);
+    }
+
+    /** Every change up to {@code covered} is in the view: what is left is what came after. */
+    private void coveredUpTo(Instant covered) {
+        if (changedSince != null && covered != null && !changedSince.isAfter(covered)) {
+            boolean laterOne = changedDuringRun != null && changedDuringRun.isAfter(covered);
+            changedSince = laterOne ? changedDuringRun : null;
+            changeTrigger = laterOne ? changeTrigger : null;
+        }
+    }
+
+    /** When a change it has not caught up with must be in it, by its freshness target; null when none. */
+    Instant deadline() {
+        return changedSince == null ? null : settings.maxStaleness().map(changedSince::plus).orElse(null);
+    }
+
+    /**
+     * What a refresh of it is expected to take: the 90th percentile of its recent successful
+     * refreshes (the slower ones count, not the typical one); null before the first.
+     */
+    Duration expectedDuration() {
+        if (recentDurations.isEmpty()) {
+            return null;
+        }
+        List<Duration> sorted = new ArrayList<>(recentDurations);
+        sorted.sort(null);
+        return sorted.get((int) Math.ceil(0.9 * sorted.size()) - 1);
+    }
+
+    /** Why its freshness target cannot be met (min-interval plus the expected refresh exceed it); null when it can. */
+    String targetUnmeetable() {
+        Duration expected = expectedDuration();
+        if (settings.maxStaleness().isEmpty() || expected == null) {
+            return null;
+        }
+        Duration needed = settings.minInterval().plus(expected);
+        if (needed.compareTo(settings.maxStaleness().get()) <= 0) {
+            return null;
+        }
+        return "max-staleness " + io.mvrefresh.config.DurationText.of(settings.maxStaleness().get()) + " cannot be met: min-interval "
+                + io.mvrefresh.config.DurationText.of(settings.minInterval()) + " plus a refresh (" + expected.toMillis()
+                + " ms, 90th percentile of recent ones) take longer";
+    }
+
+    private void learned(Duration took) {
+        recentDurations.addLast(took);
+        while (recentDurations.size() > DURATIONS_KEPT) {
+            recentDurations.removeFirst();
+        }
     }
 
     boolean missing() {
@@ -148,10 +246,12 @@ final class ViewEntry {
         return new Admission.Accepted(followUp, Admission.How.FOLLOW_UP);
     }
 
-    /** The queued run starts. */
-    Ticket start() {
+    /** The queued run starts at {@code now}. */
+    Ticket start(Instant now) {
         running = queued;
         queued = null;
+        lastStartedAt = now;
+        changedDuringRun = null;
         return running;
     }
 
@@ -167,6 +267,7 @@ final class ViewEntry {
         if (run != null) {
             apply(run, jitter);
         }
+        changedDuringRun = null;
         if (followUp != null) {
             queued = followUp;
             followUp = null;
@@ -180,6 +281,10 @@ final class ViewEntry {
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> {
                 lastRun = record;
+                lastRefreshDuration = Duration.between(record.startedAt(), record.finishedAt());
+                learned(lastRefreshDuration);
+                lastStartedAt = ViewState.later(lastStartedAt, record.startedAt());
+                coveredUpTo(record.startedAt());
                 deferredUntil = null;
                 if (catalog != null && !catalog.populated()) {
                     catalog = catalog.populatedNow();
@@ -188,8 +293,7 @@ final class ViewEntry {
             case RefreshOutcome.Skipped skipped -> {
                 switch (skipped.reason()) {
                     // The stored row, answered by the write, says it was verified.
-                    case UNCHANGED -> {
-                    }
+                    case UNCHANGED -> lastCheckedAt = record.finishedAt();
                     // Another replica holds the lock, or paused it: its result reaches view_state soon.
                     case LOCKED_ELSEWHERE, PAUSED -> {
                         Duration period = settings.schedule().period(record.finishedAt());
@@ -207,7 +311,7 @@ final class ViewEntry {
                     // Not recorded (PostgreSQL unreachable): count it here, so the backoff holds until
                     // a stored row says otherwise.
                     stored = new ViewState(id, stored.lastSuccessAt(), stored.lastVerifiedAt(), record.finishedAt(),
-                            stored.consecutiveFailures() + 1, stored.paused(), stored.revision(), stored.skips());
+                            stored.consecutiveFailures() + 1, stored.paused(), stored.revision(), stored.skips(), stored.lastSuccessStartedAt());
                 }
             }
         }
@@ -222,6 +326,8 @@ final class ViewEntry {
             return List.of();
         }
         stored = row;
+        lastStartedAt = ViewState.later(lastStartedAt, row.lastSuccessStartedAt());
+        coveredUpTo(row.changesCoveredUpTo());
         return row.paused() ? dropWaiting() : List.of();
     }
 
@@ -246,9 +352,18 @@ final class ViewEntry {
         return dropped;
     }
 
+    void invalidated(long runId, long keys) {
+        if (lastRun != null && lastRun.id() == runId) {
+            lastRun = lastRun.withKeysInvalidated(keys);
+        }
+    }
+
     void lastRun(RunRecord run) {
         if (lastRun == null || run.id() > lastRun.id()) {
             lastRun = run;
+            if (run.outcome() == io.mvrefresh.vocabulary.Outcome.SUCCESS && run.startedAt() != null) {
+                lastRefreshDuration = Duration.between(run.startedAt(), run.finishedAt());
+            }
         }
     }
 
@@ -265,6 +380,7 @@ final class ViewEntry {
         }
         scheduleError = null;
         try {
+            indexedTrigger = Trigger.SCHEDULE;
             Instant retryAt = retryAt(now);
             Instant due;
             if (retryAt != null) {
@@ -273,12 +389,44 @@ final class ViewEntry {
                 due = now;
             } else {
                 due = settings.schedule().nextDue(stored.freshAsOf(), now).orElse(null);
+                if (settings.hasTarget() && !watchable()) {
+                    // Its result changes without writes (time functions): nothing to watch, so it is
+                    // refreshed every max-staleness instead.
+                    Instant fresh = stored.freshAsOf();
+                    due = earlier(due, fresh == null ? now : fresh.plus(settings.maxStaleness().get()));
+                }
+                if (settings.hasTarget() && changedSince != null) {
+                    Instant changeDue = changedSince;
+                    if (due == null || changeDue.isBefore(due)) {
+                        due = changeDue;
+                        indexedTrigger = changeTrigger == null ? Trigger.SCHEDULE : changeTrigger;
+                    }
+                }
+                if (due != null && lastCheckedAt != null) {
+                    // A check that found nothing changed vouches for the data only up to the
+                    // statistics delay before it, so its view is due again early; but not before a
+                    // period (or that delay) has passed since the check, however short the period.
+                    Duration period = settings.schedule().period(now);
+                    Duration delay = io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY;
+                    due = ViewState.later(due, lastCheckedAt.plus(period.compareTo(delay) < 0 ? period : delay));
+                }
+            }
+            if (due != null && lastStartedAt != null && settings.minInterval().isPositive()) {
+                // Two refreshes never start closer together than min-interval: bursts of writes make one refresh.
+                due = ViewState.later(due, lastStartedAt.plus(settings.minInterval()));
             }
             return due == null ? null : ViewState.later(due, deferredUntil);
         } catch (RuntimeException e) {
             scheduleError = "its due time could not be computed: " + e;
             throw e;
         }
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isBefore(b) ? a : b;
     }
 
     /**

@@ -17,7 +17,25 @@ import java.time.Instant;
  * @param queuedRunId the run id of a queued refresh, or null
  * @param runningRunId the run id of the refresh in progress, or null
  * @param scheduleError why its due time could not be computed (it is then shown failing), or null
+ * @param lastRefreshDuration how long its last successful refresh took, or null
+ * @param changedSince the first change to what it reads that no refresh covered yet, or null
+ * @param expectedDuration what a refresh of it is expected to take (90th percentile of recent ones), or null
+ * @param targetUnmeetable why its freshness target cannot be met, or null
  */
 public record ViewSnapshot(ViewSettings settings, CatalogView catalogView, ViewState state, RunRecord lastRun,
-        ViewStatus status, Instant nextDue, Long queuedRunId, Long runningRunId, String scheduleError, Instant observedAt) {
+        ViewStatus status, Instant nextDue, Long queuedRunId, Long runningRunId, String scheduleError, Instant observedAt,
+        java.time.Duration lastRefreshDuration, Instant changedSince, java.time.Duration expectedDuration, String targetUnmeetable) {
+
+    /** Whether changes to what it reads can be detected, so its lag is known. */
+    public boolean watchable() {
+        return catalogView != null && catalogView.changeDetectable();
+    }
+
+    /** How far it lags its base tables as far as mvrefresh can see: null when that cannot be known. */
+    public java.time.Duration lag() {
+        if (!watchable()) {
+            return null;
+        }
+        return changedSince == null ? java.time.Duration.ZERO : java.time.Duration.between(changedSince, observedAt);
+    }
 }

@@ -39,7 +39,7 @@ public class OutcomeBacklog {
         }
         pending.addLast(new Pending(run, verifiedAsOf));
         Log.warnf("refresh #%d %s: its %s outcome is kept until PostgreSQL answers again (%d waiting)", run.id(),
-                run.view().quoted(), run.outcome().label(), pending.size());
+                run.view(), run.outcome().label(), pending.size());
     }
 
     /** Outcomes waiting to be written. */

@@ -91,7 +91,10 @@ public final class StateSchema {
                     // The cache invalidation a committed refresh owes, written in the refresh's own
                     // transaction and cleared once done: a restart or kill -9 loses none.
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN invalidation_owed_run bigint,"
-                            + " ADD COLUMN invalidation_owed_since timestamptz, ADD COLUMN invalidation_owed_by text"));
+                            + " ADD COLUMN invalidation_owed_since timestamptz, ADD COLUMN invalidation_owed_by text",
+                    // When the last successful refresh started: min-interval counts from it, and a
+                    // change seen before it is in the view.
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN last_success_started_at timestamptz"));
 
     private static final String CHECK_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '5s', true)";
 

@@ -33,7 +33,7 @@ public class StateStore {
 
     private static final String STATE_COLUMNS = """
             view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, paused, revision,
-            skips_unchanged, skips_locked_elsewhere, skips_paused, last_skip_at, last_skip_reason
+            skips_unchanged, skips_locked_elsewhere, skips_paused, last_skip_at, last_skip_reason, last_success_started_at
             """;
 
     private static final String NEXT_REVISION = "nextval('mvrefresh.view_state_revision_seq')";
@@ -52,10 +52,10 @@ public class StateStore {
     private static final String RECORD_SUCCESS = """
             INSERT INTO mvrefresh.view_state AS s
                 (view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, fingerprint, revision,
-                 invalidation_owed_run, invalidation_owed_since, invalidation_owed_by)
+                 invalidation_owed_run, invalidation_owed_since, invalidation_owed_by, last_success_started_at)
             VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz, $4::timestamptz, 0, $5::text, %1$s,
                     CASE WHEN $6::boolean THEN $8::bigint END, CASE WHEN $6::boolean THEN $4::timestamptz END,
-                    CASE WHEN $6::boolean THEN $7::text END)
+                    CASE WHEN $6::boolean THEN $7::text END, $9::timestamptz)
             ON CONFLICT (view) DO UPDATE
                SET schema_name = EXCLUDED.schema_name, view_name = EXCLUDED.view_name,
                    last_success_at = GREATEST(s.last_success_at, EXCLUDED.last_success_at),
@@ -63,6 +63,7 @@ public class StateStore {
                    last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
                    consecutive_failures = 0,
                    fingerprint = EXCLUDED.fingerprint,
+                   last_success_started_at = GREATEST(s.last_success_started_at, EXCLUDED.last_success_started_at),
                    invalidation_owed_run = CASE WHEN $6 THEN GREATEST(s.invalidation_owed_run, EXCLUDED.invalidation_owed_run)
                                                 ELSE s.invalidation_owed_run END,
                    invalidation_owed_since = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_since ELSE s.invalidation_owed_since END,
@@ -188,7 +189,7 @@ public class StateStore {
     public Uni<ViewState> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint, boolean owesInvalidation) {
         ViewId view = run.view();
         Tuple values = Tuple.from(Arrays.asList(view.toString(), view.schema(), view.name(), timestamp(run.finishedAt()), fingerprint,
-                owesInvalidation, run.instance(), run.id()));
+                owesInvalidation, run.instance(), run.id(), timestamp(run.startedAt())));
         // Sent together: the connection pipelines them into one round trip.
         return Uni.combine().all()
                 .unis(insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS).execute(values))
@@ -341,7 +342,7 @@ public class StateStore {
                 row.getLong("skips_paused"), instant(row, "last_skip_at"), lastSkip == null ? null : SkipReason.fromLabel(lastSkip));
         return viewOf(row).map(id -> new ViewState(id, instant(row, "last_success_at"), instant(row, "last_verified_at"),
                 instant(row, "last_attempt_at"), row.getInteger("consecutive_failures"), row.getBoolean("paused"),
-                row.getLong("revision"), skips));
+                row.getLong("revision"), skips, instant(row, "last_success_started_at")));
     }
 
     /** Rows carry schema and name apart; rows from before that was stored only have the joined text. */

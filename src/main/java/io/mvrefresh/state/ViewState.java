@@ -12,9 +12,11 @@ import java.time.Instant;
  *     successful refresh, or a later check that found none of them changed
  * @param revision grows with every write of the row, so an older copy never replaces a newer one
  * @param skips runs that executed nothing, counted by reason
+ * @param lastSuccessStartedAt when the last successful refresh started: every write committed
+ *     before then is in the view
  */
 public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt,
-        int consecutiveFailures, boolean paused, long revision, SkipCounts skips) {
+        int consecutiveFailures, boolean paused, long revision, SkipCounts skips, Instant lastSuccessStartedAt) {
 
     public ViewState {
         skips = skips == null ? SkipCounts.NONE : skips;
@@ -23,7 +25,7 @@ public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerified
     /** A row with no skips counted. */
     public ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures,
             boolean paused, long revision) {
-        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, SkipCounts.NONE);
+        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, SkipCounts.NONE, lastSuccessAt);
     }
 
     /** A view with no row yet: never refreshed, never paused. */
@@ -34,6 +36,15 @@ public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerified
     /** The instant the view's contents were last known to be current: what due times and staleness count from. */
     public Instant freshAsOf() {
         return later(lastSuccessAt, lastVerifiedAt);
+    }
+
+    /**
+     * Up to when every committed write to what the view reads is known to be in it: the start of
+     * its last successful refresh, or a later check that found nothing changed.
+     */
+    public Instant changesCoveredUpTo() {
+        Instant checked = lastVerifiedAt != null && (lastSuccessAt == null || lastVerifiedAt.isAfter(lastSuccessAt)) ? lastVerifiedAt : null;
+        return later(lastSuccessStartedAt, checked);
     }
 
     /** Whether this row is at least as new as {@code other}, so it may replace it. */

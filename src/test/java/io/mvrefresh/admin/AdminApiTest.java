@@ -3,6 +3,7 @@ package io.mvrefresh.admin;
 import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
@@ -15,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -191,12 +193,76 @@ class AdminApiTest {
     }
 
     @Test
+    void shouldPageAndFilterTheViewList() {
+        List<String> all = authorized().when().get("/admin/views").then().statusCode(200).extract().jsonPath().getList("name");
+        assertThat(all).hasSizeGreaterThan(4).isSorted();
+
+        var first = authorized().queryParam("limit", 2).when().get("/admin/views").then().statusCode(200)
+                .header("X-Total-Count", String.valueOf(all.size()))
+                .header("Link", containsString("offset=2")).header("Link", containsString("rel=\"next\"")).extract();
+        assertThat(first.jsonPath().getList("name")).isEqualTo(all.subList(0, 2));
+        List<String> second = authorized().queryParam("limit", 2).queryParam("offset", 2).when().get("/admin/views")
+                .then().statusCode(200).extract().jsonPath().getList("name");
+        assertThat(second).isEqualTo(all.subList(2, 4));
+        var last = authorized().queryParam("offset", all.size() - 1).when().get("/admin/views").then().statusCode(200).extract();
+        assertThat(last.jsonPath().getList("name")).containsExactly(all.getLast());
+        assertThat(last.header("Link")).as("no page after the last").isNull();
+
+        authorized().queryParam("status", "missing").when().get("/admin/views").then().statusCode(200)
+                .header("X-Total-Count", "1").body("name", contains("public.mv_not_created_yet"));
+        authorized().queryParam("priority", "critical").when().get("/admin/views").then().statusCode(200)
+                .body("name", contains("public.mv_brand_daily_metrics"));
+        List<String> brand = authorized().queryParam("prefix", "public.mv_brand_").when().get("/admin/views").then().statusCode(200)
+                .extract().jsonPath().getList("name");
+        assertThat(brand).isNotEmpty().allMatch(name -> name.startsWith("public.mv_brand_"))
+                .isEqualTo(all.stream().filter(name -> name.startsWith("public.mv_brand_")).toList());
+
+        authorized().queryParam("status", "sleeping").when().get("/admin/views").then().statusCode(400)
+                .body("error", containsString("status=sleeping"));
+        authorized().queryParam("limit", "0").when().get("/admin/views").then().statusCode(400)
+                .body("error", containsString("limit=0"));
+        authorized().queryParam("limit", "5001").when().get("/admin/views").then().statusCode(400);
+        authorized().queryParam("offset", "-1").when().get("/admin/views").then().statusCode(400);
+    }
+
+    @Test
+    void shouldSummarizeTheViewsByStatusAndPriority() {
+        int views = authorized().when().get("/admin/views").then().statusCode(200).extract().jsonPath().getList("name").size();
+        authorized().when().get("/admin/summary").then().statusCode(200)
+                .body("views", equalTo(views))
+                .body("byStatus.missing", equalTo(1))
+                .body("byStatus.running", equalTo(0))
+                .body("byPriority.critical", equalTo(1))
+                .body("disabled", equalTo(1))
+                .body("stalest", notNullValue())
+                .body("stalestSeconds", notNullValue());
+    }
+
+    @Test
     void shouldDescribeTheAdminApiInOpenApiOnTheManagementPortOnly() {
         given().when().get(io.mvrefresh.support.Management.url("/q/openapi")).then().statusCode(200)
                 .body(containsString("/admin/views/{view}/refresh"))
                 .body(containsString("/admin/runs"))
                 .body(containsString("/admin/views/{view}/pause"))
-                .body(containsString("bearer"));
+                .body(containsString("bearer"))
+                .body(containsString("mvrefresh.admin.token"))
+                .body(org.hamcrest.Matchers.not(containsString("bearerFormat")));
+        // Every error answer is documented with its schema, not only 200.
+        given().queryParam("format", "json").when().get(io.mvrefresh.support.Management.url("/q/openapi")).then().statusCode(200)
+                .body("paths.'/admin/views/{view}/refresh'.post.responses.'404'.content.'application/json'.schema.'$ref'",
+                        containsString("ErrorBody"))
+                .body("paths.'/admin/views/{view}/refresh'.post.responses.'409'", notNullValue())
+                .body("paths.'/admin/views/{view}/refresh'.post.responses.'202'.content.'application/json'.schema", notNullValue())
+                .body("paths.'/admin/views'.get.responses.'400'", notNullValue())
+                .body("components.securitySchemes.adminToken.scheme", equalTo("bearer"));
         given().when().get("/q/openapi").then().statusCode(404);
+    }
+
+    @Test
+    void shouldAnswerUnknownPathsWithJsonNotAnHtmlPage() {
+        given().when().get("/no/such/page").then().statusCode(404)
+                .contentType("application/json")
+                .body("error", containsString("no such endpoint: GET /no/such/page"));
+        given().when().get("/q/swagger-ui").then().statusCode(404).contentType("application/json");
     }
 }

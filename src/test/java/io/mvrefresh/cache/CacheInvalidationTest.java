@@ -1,19 +1,23 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.vocabulary.Trigger;
-import io.mvrefresh.vocabulary.ViewId;
 import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static io.mvrefresh.support.Refreshes.forceRefresh;
+import static io.mvrefresh.support.Refreshes.settle;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.refresh.RefreshExecutor;
+import io.mvrefresh.support.CapturedLog;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.InvalidationMessages;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RedisKeys;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -152,6 +156,27 @@ class CacheInvalidationTest {
                 "SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_daily_metrics")) != null);
         assertThat(POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_daily_metrics")))
                 .isEqualTo(3000L);
+    }
+
+    @Test
+    void shouldLogEachRefreshAndInvalidationAndReportTheKeysRemoved() {
+        keys.create("daily", 20);
+        try (CapturedLog refreshes = CapturedLog.of(RefreshExecutor.class); CapturedLog invalidations = CapturedLog.of(InvalidationWorker.class)) {
+            var answer = forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success")).extract();
+            assertThat(answer.<String>path("invalidation")).as("known once the invalidation is done").isIn("pending", "done");
+            long runId = answer.<Number>path("runId").longValue();
+            settle(dispatcher);
+
+            given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN)
+                    .when().get("/admin/views/{view}", "public.mv_brand_daily_metrics").then().statusCode(200)
+                    .body("lastRun.runId", equalTo((int) runId))
+                    .body("lastRun.invalidation", equalTo("done"))
+                    .body("lastRun.keysInvalidated", equalTo(20));
+            assertThat(refreshes.lines()).as("one INFO line per refresh").anyMatch(line -> line.startsWith(
+                    "INFO refresh #" + runId + " (admin) public.mv_brand_daily_metrics: refreshed CONCURRENTLY in "));
+            assertThat(invalidations.lines()).anyMatch(line -> line.startsWith("INFO refresh #" + runId)
+                    && line.contains("invalidated 20 cache key(s)"));
+        }
     }
 
     @Test

@@ -39,4 +39,23 @@ class StartupFailureIT {
             assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
         }
     }
+
+    @Test
+    void shouldLogOneJsonObjectPerLineWhenAsked() throws Exception {
+        try (PackagedApp app = PackagedApp.start("postgres", List.of("quarkus.log.console.json.enabled=true",
+                "mvrefresh.schema.manage=false", "mvrefresh.defaults.priority=urgent"))) {
+            assertThat(app.awaitExit(60)).isEqualTo(1);
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : app.output().split("\n")) {
+                if (line.startsWith("{")) {
+                    lines.add(json.readTree(line));
+                }
+            }
+            assertThat(lines).isNotEmpty().anySatisfy(line -> {
+                assertThat(line.path("level").asText()).isEqualTo("ERROR");
+                assertThat(line.path("message").asText()).contains("mvrefresh.defaults.priority=urgent");
+            });
+        }
+    }
 }

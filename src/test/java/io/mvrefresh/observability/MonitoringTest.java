@@ -62,7 +62,9 @@ class MonitoringTest {
                     "mvrefresh.views.\"public.mv_brand_daily_metrics\".priority", "high",
                     "mvrefresh.views.\"public.mv_brand_daily_metrics\".invalidate.patterns", PREFIX + "daily:*",
                     "mvrefresh.views.\"public.mv_sentiment_weekly\".invalidate.tags", PREFIX + "not-a-set",
-                    "mvrefresh.views.\"public.mv_not_created_yet\".interval", "5m");
+                    "mvrefresh.views.\"public.mv_sentiment_weekly\".max-staleness", "10m",
+                    "mvrefresh.views.\"public.mv_not_created_yet\".interval", "5m",
+                    "mvrefresh.views.\"public.mv_brand_latest_summary\".enabled", "false");
         }
 
         @Override
@@ -107,6 +109,8 @@ class MonitoringTest {
 
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         forceRefresh("public.mv_ratios").statusCode(200).body("outcome", equalTo("failed"));
+        given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN).when().post("/admin/views/public.mv_brand_rankings/pause")
+                .then().statusCode(200);
         forceRefresh("public.mv_sentiment_weekly").statusCode(200).body("outcome", equalTo("success"));
         // An hour later nothing was written to the summary's tables: its scheduled run skips.
         clock.advance(Duration.ofMinutes(61));
@@ -118,9 +122,18 @@ class MonitoringTest {
 
         String text = scrape();
         assertThat(text)
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\",view=\"public.mv_ratios\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_bucket\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\",le=\"1800.0\"}")
+                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\"} [1-9]")
+                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\"} [1-9]")
+                .containsPattern("mvrefresh_refresh_duration_seconds_bucket\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",le=\"1800.0\"}")
+                .doesNotContainPattern("mvrefresh_refresh_duration_seconds_count\\{[^}]*view=")
+                .containsPattern("mvrefresh_view_last_refresh_duration_seconds\\{view=\"public.mv_brand_daily_metrics\"} [0-9]")
+                .containsPattern("mvrefresh_view_last_fresh_timestamp_seconds\\{view=\"public.mv_brand_daily_metrics\"} [1-9]")
+                .containsPattern("mvrefresh_view_lag_seconds\\{view=\"public.mv_brand_daily_metrics\"} [0-9]")
+                .contains("mvrefresh_view_paused{view=\"public.mv_brand_rankings\"} 1.0")
+                .doesNotContain("mvrefresh_view_paused{view=\"public.mv_brand_daily_metrics\"}")
+                .contains("mvrefresh_view_enabled{view=\"public.mv_brand_latest_summary\"} 0.0")
+                .doesNotContain("mvrefresh_view_enabled{view=\"public.mv_brand_daily_metrics\"}")
+                .containsPattern("mvrefresh_view_consecutive_failures\\{view=\"public.mv_ratios\"} [1-9]")
                 .containsPattern("mvrefresh_refresh_skipped_total\\{reason=\"unchanged\",view=\"public.mv_metric_summary\"} [1-9]")
                 .containsPattern("mvrefresh_queue_wait_seconds_count\\{priority=\"high\"} [1-9]")
                 .contains("mvrefresh_queue_depth{priority=\"critical\"} 0.0", "mvrefresh_queue_depth{priority=\"low\"} 0.0")
@@ -128,7 +141,10 @@ class MonitoringTest {
                 .containsPattern("mvrefresh_view_staleness_seconds\\{view=\"public.mv_brand_daily_metrics\"} [0-9]")
                 .containsPattern("mvrefresh_view_last_success_timestamp_seconds\\{view=\"public.mv_brand_daily_metrics\"} [1-9]")
                 .contains("mvrefresh_view_interval_seconds{view=\"public.mv_brand_daily_metrics\"} 3600.0")
-                .contains("mvrefresh_view_missing{view=\"public.mv_not_created_yet\"} 1.0", "mvrefresh_view_missing{view=\"public.mv_ratios\"} 0.0")
+                .contains("mvrefresh_view_freshness_target_seconds{view=\"public.mv_sentiment_weekly\"} 600.0")
+                .doesNotContain("mvrefresh_view_freshness_target_seconds{view=\"public.mv_brand_daily_metrics\"}")
+                .contains("mvrefresh_view_missing{view=\"public.mv_not_created_yet\"} 1.0")
+                .doesNotContain("mvrefresh_view_missing{view=\"public.mv_ratios\"}")
                 .containsPattern("mvrefresh_cache_keys_invalidated_total\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
                 .containsPattern("mvrefresh_cache_invalidation_duration_seconds_count\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
                 .containsPattern("mvrefresh_cache_invalidation_failures_total\\{view=\"public.mv_sentiment_weekly\"} [1-9]")
@@ -167,7 +183,7 @@ class MonitoringTest {
         Files.copy(RULES_TEST, work.resolve("rules-test.yaml"));
 
         assertThat(run(List.of(promtool.toString(), "check", "rules", work.resolve("mvrefresh-rules.yaml").toString())))
-                .contains("SUCCESS: 5 rules found");
+                .contains("SUCCESS: 7 rules found");
         assertThat(run(List.of(promtool.toString(), "test", "rules", work.resolve("rules-test.yaml").toString())))
                 .contains("SUCCESS");
     }

@@ -109,6 +109,10 @@ class PackagingTest {
 
     /** An environment variable a container sets must be a setting mvrefresh reads. */
     private static void assertKnownVariable(String variable, Properties application) {
+        if (variable.equals("JAVA_OPTS_APPEND")) {
+            // Read by the JVM image's run-java.sh, not by mvrefresh.
+            return;
+        }
         String key = variable.toLowerCase(Locale.ROOT).replace('_', '.');
         if (key.startsWith("quarkus.")) {
             Set<String> known = new java.util.HashSet<>(CONNECTION_SETTINGS);
@@ -125,12 +129,35 @@ class PackagingTest {
                         thrown -> assertThat(thrown).hasMessageNotContaining(key + ": not a setting"));
     }
 
+    private static String env(JsonNode container, String name) {
+        for (JsonNode variable : container.path("env")) {
+            if (name.equals(variable.path("name").asText())) {
+                return variable.path("value").asText();
+            }
+        }
+        return null;
+    }
+
     @Test
     void shouldExposeThePortsTheApplicationListensOn() throws IOException {
         Properties application = applicationProperties();
         JsonNode sidecar = sidecar();
-        assertThat(containerPort(sidecar, "admin")).isEqualTo(Integer.parseInt(application.getProperty("quarkus.http.port")));
-        assertThat(containerPort(sidecar, "management")).isEqualTo(Integer.parseInt(application.getProperty("quarkus.management.port")));
+        // The sidecar moves off the image's ports (those of the application beside it) with Quarkus' own settings.
+        int admin = Integer.parseInt(java.util.Objects.requireNonNullElse(env(sidecar, "QUARKUS_HTTP_PORT"),
+                application.getProperty("quarkus.http.port")));
+        int management = Integer.parseInt(java.util.Objects.requireNonNullElse(env(sidecar, "QUARKUS_MANAGEMENT_PORT"),
+                application.getProperty("quarkus.management.port")));
+        assertThat(containerPort(sidecar, "admin")).isEqualTo(admin);
+        assertThat(containerPort(sidecar, "management")).isEqualTo(management);
+        List<Integer> applicationPorts = new ArrayList<>();
+        for (JsonNode container : kind("Deployment").at("/spec/template/spec/containers")) {
+            if (!"mvrefresh".equals(container.path("name").asText())) {
+                container.path("ports").forEach(port -> applicationPorts.add(port.path("containerPort").asInt()));
+            }
+        }
+        assertThat(applicationPorts).as("the application's ports").doesNotContain(admin, management);
+        assertThat(List.of(admin, management)).as("clear of the usual application ports").doesNotContain(8080, 8081, 9000);
+        assertThat(kind("Service").at("/spec/ports/0/port").asInt()).isEqualTo(management);
         for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native")) {
             String text = Files.readString(DOCKER.resolve(dockerfile));
             assertThat(text).as(dockerfile).contains("EXPOSE 8080 9000")
@@ -166,6 +193,8 @@ class PackagingTest {
         assertThat(security.path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(security.path("readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(security.path("allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(security.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("JVM sized for the memory limit").contains("-XX:MaxRAMPercentage");
         assertThat(sidecar().at("/resources/requests/memory").asText()).isNotEmpty();
         assertThat(sidecar().at("/resources/limits/memory").asText()).isNotEmpty();
         long grace = kind("Deployment").at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
@@ -182,7 +211,10 @@ class PackagingTest {
         for (JsonNode env : sidecar().path("env")) {
             assertKnownVariable(env.path("name").asText(), application);
         }
-        kind("Secret").path("stringData").fieldNames().forEachRemaining(variable -> assertKnownVariable(variable, application));
+        assertThat(manifests().stream().map(m -> m.path("kind").asText())).as("no Secret in the base: applying it must not overwrite one")
+                .doesNotContain("Secret");
+        JsonNode secret = YAML.readTree(Path.of("k8s", "overlays", "example", "secret.example.yaml").toFile());
+        secret.path("stringData").fieldNames().forEachRemaining(variable -> assertKnownVariable(variable, application));
         JsonNode compose = YAML.readTree(DOCKER.resolve("compose.yaml").toFile());
         compose.at("/services/mvrefresh/environment").fieldNames().forEachRemaining(variable -> assertKnownVariable(variable, application));
     }
@@ -215,18 +247,34 @@ class PackagingTest {
     @Test
     void shouldRenderWithKustomize() throws Exception {
         assumeTrue(hasKubectl(), "kubectl is not installed: rendering with kustomize skipped");
-        Process process = new ProcessBuilder("kubectl", "kustomize", K8S.toString()).redirectErrorStream(true).start();
+        String base = kustomize(K8S);
+        assertThat(kinds(base)).as("the base ships no credentials").containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Service",
+                "Deployment", "PrometheusRule", "ServiceMonitor");
+        // The generated ConfigMap's hashed name is what the Deployment mounts.
+        assertThat(base).containsPattern("name: mvrefresh-config-[a-z0-9]+").containsPattern("configMap:\\s+name: mvrefresh-config-[a-z0-9]+");
+
+        String example = kustomize(Path.of("k8s", "overlays", "example"));
+        assertThat(kinds(example)).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Secret", "Service", "Deployment",
+                "PrometheusRule", "ServiceMonitor");
+        String monitored = kustomize(Path.of("k8s", "overlays", "kube-prometheus-stack"));
+        assertThat(monitored).as("kube-prometheus-stack selects rules and monitors by its release label")
+                .contains("release: kube-prometheus-stack");
+    }
+
+    private static String kustomize(Path directory) throws Exception {
+        Process process = new ProcessBuilder("kubectl", "kustomize", directory.toString()).redirectErrorStream(true).start();
         String rendered = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(rendered).isZero();
+        return rendered;
+    }
+
+    private static List<String> kinds(String rendered) throws IOException {
         List<String> kinds = new ArrayList<>();
         try (YAMLParser parser = new YAMLFactory().createParser(rendered)) {
             YAML.readValues(parser, JsonNode.class).readAll().forEach(doc -> kinds.add(doc.path("kind").asText()));
         }
-        assertThat(kinds).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Secret", "Service", "Deployment",
-                "PrometheusRule", "ServiceMonitor");
-        // The generated ConfigMap's hashed name is what the Deployment mounts.
-        assertThat(rendered).containsPattern("name: mvrefresh-config-[a-z0-9]+").containsPattern("configMap:\\s+name: mvrefresh-config-[a-z0-9]+");
+        return kinds;
     }
 
     private static boolean hasKubectl() {

@@ -28,6 +28,8 @@ class RefreshModesTest {
         protected Map<String, String> settings() {
             return Map.of(
                     "mvrefresh.defaults.interval", "1h",
+                    // Opted in here; MonitoringTest shows the histogram without the view label by default.
+                    "mvrefresh.metrics.per-view-histograms", "true",
                     "mvrefresh.views.\"public.mv_brand_latest_summary\".mode", "blocking",
                     "mvrefresh.views.\"public.mv_metric_totals\".mode", "concurrent",
                     "mvrefresh.views.\"public.mv_brand_daily_metrics\".priority", "high");

@@ -37,6 +37,7 @@ final class PolicyHarness {
     private final Map<ViewId, CatalogView> catalog = new HashMap<>();
     private final Map<ViewId, ViewState> stored = new HashMap<>();
     private final Map<ViewId, SchedulingPolicy.Start> running = new HashMap<>();
+    private final Map<ViewId, Instant> startedAt = new HashMap<>();
     private long nextRunId = 1;
     private long nextRevision = 1;
     private boolean firstTick = true;
@@ -61,6 +62,46 @@ final class PolicyHarness {
         settings.put(id, settings(id, priority, schedule, true));
         catalog.put(id, new CatalogView(id, catalog.size() + 1000L, true, true, Set.of(reads), Set.of(), Set.of(), List.of()));
         return id;
+    }
+
+    /** A view with a freshness target alone (refreshed on change), reading {@code reads} (oids 1, 2, ... stand for tables). */
+    ViewId targeted(String name, Priority priority, Duration maxStaleness, Duration minInterval, long... tables) {
+        ViewId id = new ViewId("public", name);
+        settings.put(id, new ViewSettings(id, new Schedule.OnChange(maxStaleness), priority, RefreshMode.AUTO, Duration.ofMinutes(10),
+                Duration.ofSeconds(30), true, Set.of(), InvalidationRules.NONE, true, true, java.util.Optional.of(maxStaleness),
+                minInterval, java.util.Optional.empty()));
+        Set<Long> oids = new java.util.HashSet<>();
+        for (long table : tables) {
+            oids.add(table);
+        }
+        catalog.put(id, new CatalogView(id, catalog.size() + 1000L, true, true, Set.of(), Set.of(new ViewId("public", "t" + tables[0])),
+                oids, List.of()));
+        return id;
+    }
+
+    /** The view's result changes without writes (it uses now()): its changes cannot be watched. */
+    void timeDependent(ViewId id) {
+        CatalogView view = catalog.get(id);
+        catalog.put(id, new CatalogView(id, view.oid(), view.populated(), view.hasUsableUniqueIndex(), view.upstreamViews(),
+                view.baseRelations(), view.readOids(), List.of("calls now(), whose result changes with time")));
+    }
+
+    /** Makes {@code reader} read {@code source} (a materialized view). */
+    void reads(ViewId reader, ViewId source) {
+        CatalogView view = catalog.get(reader);
+        Set<ViewId> upstream = new java.util.HashSet<>(view.upstreamViews());
+        upstream.add(source);
+        catalog.put(reader, new CatalogView(reader, view.oid(), view.populated(), view.hasUsableUniqueIndex(), upstream,
+                view.baseRelations(), view.readOids(), view.changeDetectionBlockers()));
+    }
+
+    /** The write counters of these tables moved, seen now. */
+    void written(long... tables) {
+        List<Long> relations = new ArrayList<>();
+        for (long table : tables) {
+            relations.add(table);
+        }
+        policy.relationsChanged(relations, now);
     }
 
     static ViewSettings settings(ViewId id, Priority priority, Schedule schedule, boolean enabled) {
@@ -106,12 +147,17 @@ final class PolicyHarness {
 
     /** What the dispatcher's tick does: queue what is due, then start what may start. Answers the views started. */
     List<ViewId> tick() {
-        Trigger trigger = firstTick ? Trigger.STARTUP : Trigger.SCHEDULE;
+        boolean startup = firstTick;
         firstTick = false;
-        for (ViewId view : policy.due(now)) {
-            request(view, trigger);
+        for (SchedulingPolicy.Due due : policy.due(now)) {
+            request(due.view(), startup && due.trigger() == Trigger.SCHEDULE ? Trigger.STARTUP : due.trigger());
         }
         return start();
+    }
+
+    /** The views due now. */
+    List<ViewId> dueViews() {
+        return policy.due(now).stream().map(SchedulingPolicy.Due::view).toList();
     }
 
     /** A request as the dispatcher makes it: without an id first, with a fresh one when needed. */
@@ -136,6 +182,7 @@ final class PolicyHarness {
         List<ViewId> started = new ArrayList<>();
         for (SchedulingPolicy.Start start : policy.startNext(now)) {
             running.put(start.ticket().view(), start);
+            startedAt.put(start.ticket().view(), now);
             started.add(start.ticket().view());
         }
         return started;
@@ -156,7 +203,8 @@ final class PolicyHarness {
     /** The view's running refresh committed now; answers the readers to cascade to. */
     SchedulingPolicy.Finished succeed(ViewId view) {
         SchedulingPolicy.Start start = running.remove(view);
-        ViewState row = new ViewState(view, now, now, now, 0, stored(view).paused(), nextRevision++);
+        Instant began = startedAt.getOrDefault(view, now);
+        ViewState row = new ViewState(view, now, now, now, 0, stored(view).paused(), nextRevision++, stored(view).skips(), began);
         stored.put(view, row);
         return finish(start, new RefreshOutcome.Refreshed(AppliedMode.CONCURRENT), Outcome.SUCCESS, null, Optional.of(row));
     }
@@ -191,8 +239,10 @@ final class PolicyHarness {
 
     private SchedulingPolicy.Finished finish(SchedulingPolicy.Start start, RefreshOutcome outcome, Outcome stored, SkipReason reason,
             Optional<ViewState> row) {
+        Instant began = startedAt.getOrDefault(start.job().view(), now);
+        startedAt.remove(start.job().view());
         RunRecord record = new RunRecord(start.job().runId(), start.job().view(), start.job().trigger(), outcome.mode(), "test",
-                start.job().queuedAt(), now, now, stored, null, reason, null);
+                start.job().queuedAt(), began, now, stored, null, reason, null);
         SchedulingPolicy.Finished finished = policy.finish(start.ticket(), new CompletedRun(start.job(), outcome, record, row), now);
         // The dispatcher cascades to the readers at once.
         for (ViewId reader : finished.readers()) {

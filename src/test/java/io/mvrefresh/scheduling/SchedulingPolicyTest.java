@@ -282,7 +282,7 @@ class SchedulingPolicyTest {
                 .isInstanceOfSatisfying(Admission.Refused.class, refused -> assertThat(refused.message()).contains("disabled"));
         assertThat(h.start()).isEmpty();
         h.advance(Duration.ofMinutes(2));
-        assertThat(h.policy().due(h.now)).containsExactly(source);
+        assertThat(h.dueViews()).containsExactly(source);
         assertThat(h.snapshot(disabled).nextDue()).isNull();
     }
 
@@ -306,7 +306,7 @@ class SchedulingPolicyTest {
                     refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.PAUSED));
         }
         h.advance(Duration.ofHours(3));
-        assertThat(h.policy().due(h.now)).doesNotContain(view);
+        assertThat(h.dueViews()).doesNotContain(view);
     }
 
     @Test
@@ -349,12 +349,12 @@ class SchedulingPolicyTest {
         ViewId view = h.view("mv_created_with_no_data", Priority.MEDIUM, HOURLY);
         h.unpopulated(view);
         h.applyCatalog();
-        assertThat(h.policy().due(h.now)).containsExactly(view);
+        assertThat(h.dueViews()).containsExactly(view);
 
         h.advance(Duration.ofSeconds(1));
         h.refreshedAt(h.now, view);
 
-        assertThat(h.policy().due(h.now)).as("populated by that refresh; the next scan will say so").isEmpty();
+        assertThat(h.dueViews()).as("populated by that refresh; the next scan will say so").isEmpty();
         assertThat(h.snapshot(view).nextDue()).isEqualTo(h.now.plus(Duration.ofHours(1)));
     }
 
