@@ -7,7 +7,10 @@ Compares, in one run on one machine against one PostgreSQL:
   * floor     - all 200 REFRESH statements sent through one open psql session;
   * mvrefresh - the packaged service (warm: four batches are refreshed and discarded first), asked to
                 refresh every view at once with POST /admin/refresh, concurrency N.
-All three execute the same statement (plain REFRESH: mvrefresh runs with mode=blocking).
+All three execute the same statement (plain REFRESH: mvrefresh runs with mode=blocking). psql is
+the real binary ($(pg_config --bindir)/psql), not Debian's Perl wrapper, which would double the
+loop's cost. The three alternate in every repetition (mvrefresh idles meanwhile), and ratios are
+medians of the per-repetition ratios, so a change in the machine's load affects both sides of each.
 
 For mvrefresh it also reports, from mvrefresh.refresh_run:
   * due-to-start: started_at - queued_at (includes waiting for a slot);
@@ -37,7 +40,10 @@ VIEWS = 200
 TOKEN = "bench-token"
 # Besides the startup batch: a sidecar runs for days, so it is measured with a warm JIT.
 WARM_UP_BATCHES = 3
-PG = ["psql", "-X", "-q", "-At", "-h", "127.0.0.1", "-U", os.environ.get("PGUSER", "postgres")]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "common"))
+import harness  # noqa: E402
+
+PG = harness.PSQL
 
 
 def psql(sql, db=DB):
@@ -158,29 +164,37 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def bench_mvrefresh(concurrency, repetitions):
+def mvrefresh_batch(app, concurrency):
+    last_id = int(psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run"))
+    tickets = app.post("/admin/refresh")
+    assert len(tickets) == VIEWS, f"expected {VIEWS} runs, got {len(tickets)}"
+    wait_for(lambda: int(psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {last_id}")) >= VIEWS)
+    batch = runs(f"id > {last_id}")
+    assert all(r["outcome"] == "success" for r in batch), "a benchmark refresh failed"
+    due_to_start = [r["started"] - r["queued"] for r in batch]
+    slot = slot_to_start(batch, concurrency)
+    return {"wall": max(r["finished"] for r in batch) - min(r["queued"] for r in batch),
+            "due_p50": percentile(due_to_start, 50), "due_p99": percentile(due_to_start, 99),
+            "slot_p50": percentile(slot, 50), "slot_p99": percentile(slot, 99)}
+
+
+def bench_interleaved(concurrency, repetitions):
+    """Per repetition: the floor, the loop and one mvrefresh batch, back to back."""
     psql("DROP SCHEMA IF EXISTS mvrefresh CASCADE")
     app = Mvrefresh(concurrency, "mv_*")
     try:
         # Startup refreshes every view once (never refreshed before): that batch warms the JVM.
         wait_for(lambda: psql("SELECT to_regclass('mvrefresh.refresh_run') IS NOT NULL") == "t"
                  and int(psql("SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'")) >= VIEWS)
+        for _ in range(WARM_UP_BATCHES):
+            mvrefresh_batch(app, concurrency)
         results = []
-        for repetition in range(WARM_UP_BATCHES + repetitions):
-            last_id = int(psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run"))
-            tickets = app.post("/admin/refresh")
-            assert len(tickets) == VIEWS, f"expected {VIEWS} runs, got {len(tickets)}"
-            wait_for(lambda: int(psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {last_id}")) >= VIEWS)
-            batch = runs(f"id > {last_id}")
-            assert all(r["outcome"] == "success" for r in batch), "a benchmark refresh failed"
-            wall = max(r["finished"] for r in batch) - min(r["queued"] for r in batch)
-            due_to_start = [r["started"] - r["queued"] for r in batch]
-            slot = slot_to_start(batch, concurrency)
-            if repetition < WARM_UP_BATCHES:
-                continue
-            results.append({"wall": wall,
-                            "due_p50": percentile(due_to_start, 50), "due_p99": percentile(due_to_start, 99),
-                            "slot_p50": percentile(slot, 50), "slot_p99": percentile(slot, 99)})
+        for _ in range(repetitions):
+            floor = time_one_session()
+            loop = time_loop(concurrency)
+            batch = mvrefresh_batch(app, concurrency)
+            batch.update(floor=floor, loop=loop)
+            results.append(batch)
         return results
     finally:
         app.stop()
@@ -216,17 +230,17 @@ def main():
         sys.exit("package mvrefresh first: ./mvnw package -DskipTests")
 
     setup()
-    print(f"# {datetime.now().isoformat(timespec='seconds')}, {os.cpu_count()} cores, "
-          f"{psql('SHOW server_version')}, {options.runs} runs each, medians")
-    floor = statistics.median(time_one_session() for _ in range(options.runs))
+    print(f"# {datetime.now().isoformat(timespec='seconds')}, {os.cpu_count()} cores, load average {harness.load_average()}, "
+          f"{psql('SHOW server_version')}, {PG[0]}, {options.runs} interleaved repetitions, medians and paired ratios")
     print("| concurrency | psql loop (xargs -P) | one psql session (floor) | mvrefresh | mvrefresh / loop | mvrefresh / floor "
           "| due-to-start p50 / p99 | slot-free-to-start p50 / p99 |")
     print("|---|---|---|---|---|---|---|---|")
     for concurrency in options.concurrency:
-        loop = statistics.median(time_loop(concurrency) for _ in range(options.runs))
-        mv = bench_mvrefresh(concurrency, options.runs)
-        wall = median(mv, "wall")
-        print(f"| {concurrency} | {loop:.3f} s | {floor:.3f} s | {wall:.3f} s | {wall / loop:.2f}x | {wall / floor:.2f}x "
+        mv = bench_interleaved(concurrency, options.runs)
+        wall, loop, floor = median(mv, "wall"), median(mv, "loop"), median(mv, "floor")
+        to_loop = statistics.median(r["wall"] / r["loop"] for r in mv)
+        to_floor = statistics.median(r["wall"] / r["floor"] for r in mv)
+        print(f"| {concurrency} | {loop:.3f} s | {floor:.3f} s | {wall:.3f} s | {to_loop:.2f}x | {to_floor:.2f}x "
               f"| {median(mv, 'due_p50') * 1000:.0f} ms / {median(mv, 'due_p99') * 1000:.0f} ms "
               f"| {median(mv, 'slot_p50') * 1000:.2f} ms / {median(mv, 'slot_p99') * 1000:.2f} ms |", flush=True)
     steady = bench_steady_state()

@@ -31,6 +31,7 @@ final class CatalogQueries {
     static final String VIEWS = """
             SELECT n.nspname::text AS schema_name, c.relname::text AS view_name, c.oid::bigint AS oid,
                    c.relispopulated AS populated,
+                   (SELECT r.xmin::text FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename = '_RETURN') AS rule_version,
             """ + USABLE_UNIQUE_INDEX + """
              AS has_usable_unique_index
             FROM pg_class c
@@ -52,7 +53,9 @@ final class CatalogQueries {
      *       leave no pg_depend row, so they are read from the query trees' funcid fields;
      *   <li>{@code time}: a CURRENT_DATE-like keyword, which is no function call at all: up to
      *       PostgreSQL 15 an {@code SQLVALUEFUNCTION} node whose op is one of the first nine
-     *       (the date and time ones), from 16 a call of the pg_catalog function of that name.
+     *       (the date and time ones), from 16 a call of the pg_catalog function of that name;
+     *   <li>{@code node}: a rule or function body walked ({@code detail} its catalog, {@code rel_oid}
+     *       its oid, {@code name} its row version), so a later scan can tell whether any changed.
      * </ul>
      * Only the stored node trees are read, never a definition rebuilt by ruleutils
      * ({@code pg_get_viewdef} locks every relation the view reads).
@@ -61,7 +64,7 @@ final class CatalogQueries {
             WITH RECURSIVE node(root, classid, objid) AS (
                 SELECT r.ev_class, 'pg_rewrite'::regclass::oid, r.oid
                 FROM pg_rewrite r
-                WHERE r.ev_class::bigint = ANY($1) AND r.rulename = '_RETURN'
+                WHERE r.ev_class = ANY($1::bigint[]::oid[]) AND r.rulename = '_RETURN'
               UNION
                 SELECT n.root, next.classid, next.objid
                 FROM node n
@@ -109,12 +112,32 @@ final class CatalogQueries {
                         OR (p.proname = 'age' AND p.pronargs = 1)))
                OR (p.pronamespace <> 'pg_catalog'::regnamespace AND p.prosqlbody IS NULL)
             UNION
+            SELECT n.root::bigint, 'node', NULL, coalesce(r.xmin, p.xmin)::text,
+                   CASE WHEN n.classid = 'pg_rewrite'::regclass THEN 'pg_rewrite' ELSE 'pg_proc' END, n.objid::bigint
+            FROM node n
+            LEFT JOIN pg_rewrite r ON n.classid = 'pg_rewrite'::regclass AND r.oid = n.objid
+            LEFT JOIN pg_proc p ON n.classid = 'pg_proc'::regclass AND p.oid = n.objid
+            UNION
             SELECT t.root::bigint, 'time', NULL,
                    (ARRAY['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'CURRENT_TIMESTAMP',
                           'LOCALTIME', 'LOCALTIME', 'LOCALTIMESTAMP', 'LOCALTIMESTAMP'])[m[1]::int + 1],
                    'keyword', NULL
             FROM texts t, regexp_matches(t.tree, '\\{SQLVALUEFUNCTION :op ([0-8]) ', 'g') AS m
             """.formatted("'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp'");
+
+    /**
+     * The current version of rule and function rows walked by earlier scans ($1 rewrite oids, $2
+     * function oids), and the current name and kind of relations read ($3): what a rescan compares
+     * to tell which views need their dependencies read again. A row that is gone is simply absent.
+     */
+    static final String VERSIONS = """
+            SELECT 'pg_rewrite' AS catalog, oid::bigint AS oid, xmin::text AS version FROM pg_rewrite WHERE oid = ANY($1::bigint[]::oid[])
+            UNION ALL
+            SELECT 'pg_proc', oid::bigint, xmin::text FROM pg_proc WHERE oid = ANY($2::bigint[]::oid[])
+            UNION ALL
+            SELECT 'pg_class', c.oid::bigint, quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ' || c.relkind::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($3::bigint[]::oid[])
+            """;
 
     /** One view's current refresh eligibility, read inside the refresh transaction ($1 schema, $2 name). */
     static final String ONE_VIEW = """

@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -14,14 +15,36 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
-/** Reads materialized views, their refresh eligibility and what they read from pg_catalog. */
+/**
+ * Reads materialized views, their refresh eligibility and what they read from pg_catalog.
+ *
+ * <p>Rescans are incremental. Listing the views and their eligibility is cheap and done every
+ * time; walking what each view reads (rules, plain views, function bodies) is not, so it is done
+ * for a view only when it is new, or when a row that walk went through has a new version
+ * ({@code xmin}: a replaced plain view or function, a re-created view) or a relation it reads was
+ * renamed. One statement compares those versions for every known view.
+ */
 @ApplicationScoped
 public class CatalogReader {
 
     private final Pool pool;
+    /**
+     * What each view read at its last walk, by view oid. A scan works on its own copy and publishes
+     * it when done, so scans that overlap each still see one consistent picture.
+     */
+    private volatile Map<Long, Walked> walked = Map.of();
+
+    /** One view's walk: its rule's version, the rows it went through, and the relations it found, by oid. */
+    private record Walked(String ruleVersion, Map<String, String> nodes, Map<Long, String> relations, Reads reads) {
+    }
+
+    /** What a view reads and why its changes may not be detectable. */
+    private record Reads(Set<ViewId> upstream, Set<ViewId> base, Set<Long> oids, List<String> blockers) {
+    }
 
     public CatalogReader(Pool pool) {
         this.pool = pool;
@@ -44,13 +67,138 @@ public class CatalogReader {
                 .flatMap(rows -> {
                     Map<Long, Row> byOid = new HashMap<>();
                     rows.forEach(row -> byOid.put(row.getLong("oid"), row));
-                    if (byOid.isEmpty()) {
-                        return Uni.createFrom().item(Map.<ViewId, CatalogView>of());
-                    }
-                    return conn.preparedQuery(CatalogQueries.READS)
-                            .execute(Tuple.of(byOid.keySet().toArray(Long[]::new)))
-                            .map(reads -> assemble(byOid, reads));
+                    Map<Long, Walked> known = new HashMap<>(walked);
+                    known.keySet().retainAll(byOid.keySet());
+                    return changedSinceLastWalk(conn, byOid, known)
+                            .flatMap(stale -> walk(conn, stale, byOid, known))
+                            .map(ignored -> {
+                                walked = Map.copyOf(known);
+                                return assemble(byOid, known);
+                            });
                 }));
+    }
+
+    /** The views to walk again: new ones, re-created ones, and those whose walk went through a changed row. */
+    private static Uni<Set<Long>> changedSinceLastWalk(SqlConnection conn, Map<Long, Row> byOid, Map<Long, Walked> walked) {
+        Set<Long> stale = new HashSet<>();
+        byOid.forEach((oid, row) -> {
+            Walked before = walked.get(oid);
+            if (before == null || !Objects.equals(before.ruleVersion(), row.getString("rule_version"))) {
+                stale.add(oid);
+            }
+        });
+        Set<Long> rewrites = new HashSet<>();
+        Set<Long> functions = new HashSet<>();
+        Set<Long> relations = new HashSet<>();
+        walked.forEach((oid, walk) -> {
+            if (!stale.contains(oid)) {
+                walk.nodes().keySet().forEach(node -> (node.startsWith("pg_rewrite:") ? rewrites : functions)
+                        .add(Long.parseLong(node.substring(node.indexOf(':') + 1))));
+                relations.addAll(walk.relations().keySet());
+            }
+        });
+        if (rewrites.isEmpty() && functions.isEmpty() && relations.isEmpty()) {
+            return Uni.createFrom().item(stale);
+        }
+        return conn.preparedQuery(CatalogQueries.VERSIONS)
+                .execute(Tuple.of(rewrites.toArray(Long[]::new), functions.toArray(Long[]::new), relations.toArray(Long[]::new)))
+                .map(rows -> {
+                    Map<String, String> nodes = new HashMap<>();
+                    Map<Long, String> names = new HashMap<>();
+                    for (Row row : rows) {
+                        if ("pg_class".equals(row.getString("catalog"))) {
+                            names.put(row.getLong("oid"), row.getString("version"));
+                        } else {
+                            nodes.put(row.getString("catalog") + ":" + row.getLong("oid"), row.getString("version"));
+                        }
+                    }
+                    walked.forEach((oid, walk) -> {
+                        boolean changed = walk.nodes().entrySet().stream().anyMatch(node -> !node.getValue().equals(nodes.get(node.getKey())))
+                                || walk.relations().entrySet().stream().anyMatch(rel -> !rel.getValue().equals(names.get(rel.getKey())));
+                        if (changed) {
+                            stale.add(oid);
+                        }
+                    });
+                    return stale;
+                });
+    }
+
+    private static Uni<Void> walk(SqlConnection conn, Set<Long> oids, Map<Long, Row> byOid, Map<Long, Walked> walked) {
+        if (oids.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return conn.preparedQuery(CatalogQueries.READS).execute(Tuple.of((Object) oids.toArray(Long[]::new)))
+                .flatMap(reads -> conn.preparedQuery(CatalogQueries.VERSIONS)
+                        .execute(Tuple.of(new Long[0], new Long[0], readRelations(reads).toArray(Long[]::new)))
+                        .map(names -> {
+                            Map<Long, String> relationNames = new HashMap<>();
+                            names.forEach(row -> relationNames.put(row.getLong("oid"), row.getString("version")));
+                            remember(oids, reads, relationNames, byOid, walked);
+                            return null;
+                        }))
+                .replaceWithVoid();
+    }
+
+    private static Set<Long> readRelations(RowSet<Row> reads) {
+        Set<Long> oids = new HashSet<>();
+        reads.forEach(read -> {
+            if ("relation".equals(read.getString("kind"))) {
+                oids.add(read.getLong("rel_oid"));
+            }
+        });
+        return oids;
+    }
+
+    private static void remember(Set<Long> walkedNow, RowSet<Row> reads, Map<Long, String> relationNames, Map<Long, Row> byOid,
+            Map<Long, Walked> walked) {
+        Map<Long, Set<ViewId>> upstream = new HashMap<>();
+        Map<Long, Set<ViewId>> base = new HashMap<>();
+        Map<Long, Set<Long>> readOids = new HashMap<>();
+        Map<Long, List<String>> blockers = new HashMap<>();
+        Map<Long, Map<String, String>> nodes = new HashMap<>();
+        for (Row read : reads) {
+            long root = read.getLong("root_oid");
+            String name = read.getString("name");
+            String detail = read.getString("detail");
+            switch (read.getString("kind")) {
+                case "relation" -> {
+                    ViewId relation = new ViewId(read.getString("schema_name"), name);
+                    ("m".equals(detail) ? upstream : base).computeIfAbsent(root, k -> new HashSet<>()).add(relation);
+                    readOids.computeIfAbsent(root, k -> new HashSet<>()).add(read.getLong("rel_oid"));
+                    if ("f".equals(detail)) {
+                        blockers.computeIfAbsent(root, k -> new ArrayList<>())
+                                .add("reads foreign table " + relation + ", whose changes PostgreSQL does not count");
+                    }
+                }
+                case "node" -> nodes.computeIfAbsent(root, k -> new HashMap<>()).put(detail + ":" + read.getLong("rel_oid"), name);
+                case "function" -> blockers.computeIfAbsent(root, k -> new ArrayList<>()).add(switch (detail) {
+                    case "volatile" -> "calls " + name + ", a volatile function";
+                    case "time" -> "calls " + name + ", whose result changes with time";
+                    default -> "calls " + name + ", whose body PostgreSQL does not track (only BEGIN ATOMIC SQL functions are)";
+                });
+                default -> blockers.computeIfAbsent(root, k -> new ArrayList<>())
+                        .add("uses " + name + ", whose value changes with time");
+            }
+        }
+        for (long oid : walkedNow) {
+            List<String> reasons = new ArrayList<>(blockers.getOrDefault(oid, List.of()));
+            reasons.sort(null);
+            Map<Long, String> relations = new HashMap<>();
+            readOids.getOrDefault(oid, Set.of()).forEach(rel -> relations.put(rel, relationNames.getOrDefault(rel, "")));
+            walked.put(oid, new Walked(byOid.get(oid).getString("rule_version"), nodes.getOrDefault(oid, Map.of()), relations, new Reads(upstream.getOrDefault(oid, Set.of()),
+                    base.getOrDefault(oid, Set.of()), readOids.getOrDefault(oid, Set.of()), reasons)));
+        }
+    }
+
+    private static Map<ViewId, CatalogView> assemble(Map<Long, Row> byOid, Map<Long, Walked> walked) {
+        Map<ViewId, CatalogView> views = new HashMap<>();
+        byOid.forEach((oid, row) -> {
+            ViewId id = new ViewId(row.getString("schema_name"), row.getString("view_name"));
+            Reads reads = walked.get(oid).reads();
+            views.put(id, new CatalogView(id, oid, row.getBoolean("populated"), row.getBoolean("has_usable_unique_index"),
+                    reads.upstream(), reads.base(), reads.oids(), reads.blockers()));
+        });
+        return views;
     }
 
     /**
@@ -67,45 +215,5 @@ public class CatalogReader {
                     return Optional.of(new CatalogView(view, row.getLong("oid"), row.getBoolean("populated"),
                             row.getBoolean("has_usable_unique_index"), Set.of(), Set.of(), Set.of(), List.of()));
                 });
-    }
-
-    private static Map<ViewId, CatalogView> assemble(Map<Long, Row> byOid, RowSet<Row> reads) {
-        Map<Long, Set<ViewId>> upstream = new HashMap<>();
-        Map<Long, Set<ViewId>> base = new HashMap<>();
-        Map<Long, Set<Long>> readOids = new HashMap<>();
-        Map<Long, List<String>> blockers = new HashMap<>();
-        for (Row read : reads) {
-            long root = read.getLong("root_oid");
-            String name = read.getString("name");
-            String detail = read.getString("detail");
-            switch (read.getString("kind")) {
-                case "relation" -> {
-                    ViewId relation = new ViewId(read.getString("schema_name"), name);
-                    ("m".equals(detail) ? upstream : base).computeIfAbsent(root, k -> new HashSet<>()).add(relation);
-                    readOids.computeIfAbsent(root, k -> new HashSet<>()).add(read.getLong("rel_oid"));
-                    if ("f".equals(detail)) {
-                        blockers.computeIfAbsent(root, k -> new ArrayList<>())
-                                .add("reads foreign table " + relation + ", whose changes PostgreSQL does not count");
-                    }
-                }
-                case "function" -> blockers.computeIfAbsent(root, k -> new ArrayList<>()).add(switch (detail) {
-                    case "volatile" -> "calls " + name + ", a volatile function";
-                    case "time" -> "calls " + name + ", whose result changes with time";
-                    default -> "calls " + name + ", whose body PostgreSQL does not track (only BEGIN ATOMIC SQL functions are)";
-                });
-                default -> blockers.computeIfAbsent(root, k -> new ArrayList<>())
-                        .add("uses " + name + ", whose value changes with time");
-            }
-        }
-        Map<ViewId, CatalogView> views = new HashMap<>();
-        byOid.forEach((oid, row) -> {
-            ViewId id = new ViewId(row.getString("schema_name"), row.getString("view_name"));
-            List<String> reasons = new ArrayList<>(blockers.getOrDefault(oid, List.of()));
-            reasons.sort(null);
-            views.put(id, new CatalogView(id, oid, row.getBoolean("populated"), row.getBoolean("has_usable_unique_index"),
-                    upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of()),
-                    readOids.getOrDefault(oid, Set.of()), reasons));
-        });
-        return views;
     }
 }

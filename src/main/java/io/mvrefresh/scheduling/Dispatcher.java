@@ -70,6 +70,8 @@ public class Dispatcher {
     private volatile Instant lastTickCompletedAt;
     private volatile boolean databaseReachable = true;
     private volatile Consumer<Optional<Instant>> wakeUpListener = at -> { };
+    /** Where the next read of view_state starts (StateStore#viewStatesWrittenSince); 0 reads it all. */
+    private volatile long stateHorizon;
     private Optional<Instant> announcedWakeUp = Optional.empty();
 
     public Dispatcher(RefreshExecutor executor, StateStore store, RefreshMetrics metrics, ViewMetrics viewMetrics,
@@ -161,17 +163,21 @@ public class Dispatcher {
     }
 
     private Uni<Void> oneTick() {
-        return store.viewStates()
+        // After an outage everything is read again: the server may be another one (a failover).
+        long since = databaseReachable ? stateHorizon : 0;
+        return store.viewStatesWrittenSince(since)
                 .ifNoItem().after(tickTimeout).failWith(() -> new IllegalStateException(
                         "no answer from PostgreSQL within " + DurationText.of(tickTimeout)))
-                .invoke(states -> {
+                .invoke(changes -> {
                     if (!databaseReachable) {
                         Log.info("dispatcher: PostgreSQL is reachable again, dispatching resumes");
                     }
                     databaseReachable = true;
+                    // A horizon going back means another server (restored, or a new cluster): read everything next time.
+                    stateHorizon = Long.compareUnsigned(changes.horizon(), since) >= 0 ? changes.horizon() : 0;
                     Instant now = clock.instant();
                     synchronized (lock) {
-                        states.forEach(row -> policy.applyStored(row, now));
+                        changes.states().forEach(row -> policy.applyStored(row, now));
                     }
                 })
                 .flatMap(ignored -> queueDue())

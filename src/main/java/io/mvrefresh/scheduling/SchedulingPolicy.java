@@ -212,6 +212,8 @@ public final class SchedulingPolicy {
         if (entry.running() == null && entry.missing() && !configured.contains(entry.id())) {
             unindex(entry);
             entries.remove(entry.id());
+            // Stored state is read incrementally: kept, it is there if the view comes back.
+            storedOfUnknown.put(entry.id(), entry.stored());
         }
     }
 

@@ -55,6 +55,11 @@ final class ViewEntry {
     private Instant lastStartedAt;
     /** When a check last found nothing changed: the next check is not before a moment after it. */
     private Instant lastCheckedAt;
+    /**
+     * Whether the last check that found nothing changed needs a follow-up: true after a check made
+     * on schedule, false after the follow-up itself, null after a refresh.
+     */
+    private Boolean followUpCheckDue;
     /** Durations of its last successful refreshes, newest last: what a refresh of it is expected to take. */
     private final java.util.ArrayDeque<Duration> recentDurations = new java.util.ArrayDeque<>();
     private static final int DURATIONS_KEPT = 20;
@@ -286,6 +291,7 @@ final class ViewEntry {
                 lastStartedAt = ViewState.later(lastStartedAt, record.startedAt());
                 coveredUpTo(record.startedAt());
                 deferredUntil = null;
+                followUpCheckDue = null;
                 if (catalog != null && !catalog.populated()) {
                     catalog = catalog.populatedNow();
                 }
@@ -293,7 +299,13 @@ final class ViewEntry {
             case RefreshOutcome.Skipped skipped -> {
                 switch (skipped.reason()) {
                     // The stored row, answered by the write, says it was verified.
-                    case UNCHANGED -> lastCheckedAt = record.finishedAt();
+                    case UNCHANGED -> {
+                        // The first check after a refresh vouches only up to the statistics delay
+                        // before it; one more that long later covers the rest. That one does not
+                        // ask for another, or a view would be checked every few seconds.
+                        followUpCheckDue = !Boolean.TRUE.equals(followUpCheckDue);
+                        lastCheckedAt = record.finishedAt();
+                    }
                     // Another replica holds the lock, or paused it: its result reaches view_state soon.
                     case LOCKED_ELSEWHERE, PAUSED -> {
                         Duration period = settings.schedule().period(record.finishedAt());
@@ -395,20 +407,23 @@ final class ViewEntry {
                     Instant fresh = stored.freshAsOf();
                     due = earlier(due, fresh == null ? now : fresh.plus(settings.maxStaleness().get()));
                 }
+                if (due != null && lastCheckedAt != null) {
+                    // A check that found nothing changed vouches for the data only up to the
+                    // statistics delay before it (a write committed just before it may not be
+                    // counted yet), so a check made on schedule is followed by one more that delay
+                    // later: skipping adds at most the delay to the schedule. Never sooner than a
+                    // period (or that delay) after the check, however short the period.
+                    Duration period = settings.schedule().period(now);
+                    Duration delay = io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY;
+                    Instant earliest = lastCheckedAt.plus(period.compareTo(delay) < 0 ? period : delay);
+                    due = Boolean.TRUE.equals(followUpCheckDue) ? earliest : ViewState.later(due, earliest);
+                }
                 if (settings.hasTarget() && changedSince != null) {
                     Instant changeDue = changedSince;
                     if (due == null || changeDue.isBefore(due)) {
                         due = changeDue;
                         indexedTrigger = changeTrigger == null ? Trigger.SCHEDULE : changeTrigger;
                     }
-                }
-                if (due != null && lastCheckedAt != null) {
-                    // A check that found nothing changed vouches for the data only up to the
-                    // statistics delay before it, so its view is due again early; but not before a
-                    // period (or that delay) has passed since the check, however short the period.
-                    Duration period = settings.schedule().period(now);
-                    Duration delay = io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY;
-                    due = ViewState.later(due, lastCheckedAt.plus(period.compareTo(delay) < 0 ? period : delay));
                 }
             }
             if (due != null && lastStartedAt != null && settings.minInterval().isPositive()) {

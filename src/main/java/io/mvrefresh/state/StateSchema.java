@@ -20,7 +20,7 @@ import java.util.List;
 public final class StateSchema {
 
     /** The schema version this build writes and reads. */
-    public static final int LATEST = 2;
+    public static final int LATEST = 3;
 
     /** "mvrefresh" read as ASCII: the advisory lock key serializing migrations across replicas. */
     private static final long MIGRATION_LOCK = 7887606906227271528L;
@@ -94,7 +94,13 @@ public final class StateSchema {
                             + " ADD COLUMN invalidation_owed_since timestamptz, ADD COLUMN invalidation_owed_by text",
                     // When the last successful refresh started: min-interval counts from it, and a
                     // change seen before it is in the view.
-                    "ALTER TABLE mvrefresh.view_state ADD COLUMN last_success_started_at timestamptz"));
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN last_success_started_at timestamptz"),
+            List.of(
+                    // The transaction that last wrote the row: the dispatcher reads only rows written
+                    // since the oldest transaction still running at its previous read. A constant
+                    // default first, so adding the column rewrites nothing.
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN written_xid xid8 NOT NULL DEFAULT '0'",
+                    "ALTER TABLE mvrefresh.view_state ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id()"));
 
     private static final String CHECK_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '5s', true)";
 

@@ -38,6 +38,9 @@ public class StateStore {
 
     private static final String NEXT_REVISION = "nextval('mvrefresh.view_state_revision_seq')";
 
+    /** Every update of a row the dispatcher reads sets both: its order, and the transaction that wrote it. */
+    private static final String WRITTEN = "written_xid = pg_current_xact_id()";
+
     private static final String INSERT_RUN = """
             INSERT INTO mvrefresh.refresh_run
                 (id, view, schema_name, view_name, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error, skip_reason)
@@ -68,9 +71,9 @@ public class StateStore {
                                                 ELSE s.invalidation_owed_run END,
                    invalidation_owed_since = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_since ELSE s.invalidation_owed_since END,
                    invalidation_owed_by = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_by ELSE s.invalidation_owed_by END,
-                   revision = %1$s
+                   revision = %1$s, %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
 
     private static final String RECORD_VERIFIED = """
             UPDATE mvrefresh.view_state
@@ -78,7 +81,7 @@ public class StateStore {
                    last_skip_at = $3, last_skip_reason = 'unchanged', revision = %s
              WHERE view = $1
             RETURNING %s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+            """.formatted(NEXT_REVISION + ", " + WRITTEN, STATE_COLUMNS);
 
     private static final String RECORD_SKIP = """
             INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, skips_locked_elsewhere, skips_paused, last_skip_at,
@@ -90,9 +93,9 @@ public class StateStore {
                    skips_paused = s.skips_paused + EXCLUDED.skips_paused,
                    last_skip_at = GREATEST(s.last_skip_at, EXCLUDED.last_skip_at),
                    last_skip_reason = EXCLUDED.last_skip_reason,
-                   revision = %1$s
+                   revision = %1$s, %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
 
     private static final String CLEAR_OWED_INVALIDATION = """
             UPDATE mvrefresh.view_state
@@ -125,20 +128,31 @@ public class StateStore {
                SET last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
                    consecutive_failures = CASE WHEN s.last_success_at IS NULL OR EXCLUDED.last_attempt_at > s.last_success_at
                                                THEN s.consecutive_failures + 1 ELSE s.consecutive_failures END,
-                   revision = %1$s
+                   revision = %1$s, %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
 
     private static final String SET_PAUSED = """
             INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, paused, revision) VALUES ($1, $2, $3, $4, %1$s)
-            ON CONFLICT (view) DO UPDATE SET paused = EXCLUDED.paused, revision = %1$s
+            ON CONFLICT (view) DO UPDATE SET paused = EXCLUDED.paused, revision = %1$s, %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
 
     private static final String RECORD_KEYS_INVALIDATED =
             "UPDATE mvrefresh.refresh_run SET keys_invalidated = $2 WHERE id = $1";
 
-    private static final String VIEW_STATES = "SELECT " + STATE_COLUMNS + " FROM mvrefresh.view_state";
+    /*
+     * Rows written by transactions that may not have been finished at the previous read ($1: the
+     * oldest transaction still running then), and the same bound for the next read. Every
+     * transaction older than that bound had ended, so what it wrote was in the previous read
+     * already; a row's writer cannot be older than the bound while it is still running. The LEFT
+     * JOIN answers the bound even when no row qualifies.
+     */
+    private static final String VIEW_STATES_SINCE = """
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, %s
+              FROM (SELECT 1) AS one
+              LEFT JOIN mvrefresh.view_state ON written_xid >= $1::text::xid8
+            """.formatted(STATE_COLUMNS);
 
     private static final String RUN_COLUMNS = """
             id, view, schema_name, view_name, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error,
@@ -274,12 +288,22 @@ public class StateStore {
         return pool.preparedQuery(RECORD_KEYS_INVALIDATED).execute(Tuple.of(runId, keys)).replaceWithVoid();
     }
 
-    /** Every stored view state. */
-    public Uni<List<ViewState>> viewStates() {
-        return pool.query(VIEW_STATES).execute().map(rows -> {
+    /**
+     * The view states written since {@code since} (a {@link StateChanges#horizon()} of an earlier
+     * read; 0 reads every row), so a tick reads what other replicas and requests changed, not the
+     * whole table every second.
+     */
+    public Uni<StateChanges> viewStatesWrittenSince(long since) {
+        return pool.preparedQuery(VIEW_STATES_SINCE).execute(Tuple.of(Long.toUnsignedString(since))).map(rows -> {
             List<ViewState> states = new ArrayList<>(rows.size());
-            rows.forEach(row -> toState(row).ifPresent(states::add));
-            return states;
+            long horizon = since;
+            for (Row row : rows) {
+                horizon = Long.parseUnsignedLong(row.getString("horizon"));
+                if (row.getString("view") != null) {
+                    toState(row).ifPresent(states::add);
+                }
+            }
+            return new StateChanges(states, horizon);
         });
     }
 

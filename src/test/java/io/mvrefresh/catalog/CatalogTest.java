@@ -1,11 +1,11 @@
 package io.mvrefresh.catalog;
 
-import io.mvrefresh.vocabulary.ViewId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -157,5 +157,62 @@ class CatalogTest {
         POSTGRES.execute("DROP MATERIALIZED VIEW mv_created_later");
         catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
         assertThat(dispatcher.snapshot(view("mv_created_later"))).isEmpty();
+    }
+
+    private Map<ViewId, CatalogView> rescanOf(String schema) {
+        return reader.read(List.of(schema), Set.of()).await().atMost(Duration.ofSeconds(10));
+    }
+
+    private static ViewId in(String name) {
+        return new ViewId("rescan", name);
+    }
+
+    @Test
+    void shouldWalkAgainOnlyWhatChangedYetMissNoChange() {
+        POSTGRES.execute("""
+                CREATE SCHEMA rescan;
+                CREATE TABLE rescan.first (id int PRIMARY KEY);
+                CREATE TABLE rescan.second (id int PRIMARY KEY);
+                CREATE VIEW rescan.plain AS SELECT id FROM rescan.first;
+                CREATE FUNCTION rescan.counted() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM rescan.first; END;
+                CREATE MATERIALIZED VIEW rescan.mv_through_view AS SELECT id FROM rescan.plain;
+                CREATE MATERIALIZED VIEW rescan.mv_through_function AS SELECT rescan.counted() AS n;
+                """);
+        Map<ViewId, CatalogView> views = rescanOf("rescan");
+        assertThat(views.get(in("mv_through_view")).baseRelations()).containsExactly(in("first"));
+        assertThat(views.get(in("mv_through_function")).baseRelations()).containsExactly(in("first"));
+        assertThat(views.get(in("mv_through_function")).changeDetectionBlockers()).isEmpty();
+        assertThat(rescanOf("rescan")).as("nothing changed, the same answer").isEqualTo(views);
+
+        // A plain view replaced to read another table.
+        POSTGRES.execute("CREATE OR REPLACE VIEW rescan.plain AS SELECT id FROM rescan.second");
+        assertThat(rescanOf("rescan").get(in("mv_through_view")).baseRelations()).containsExactly(in("second"));
+
+        // A function body replaced: another table, and now a time function too.
+        POSTGRES.execute("CREATE OR REPLACE FUNCTION rescan.counted() RETURNS bigint LANGUAGE sql STABLE"
+                + " BEGIN ATOMIC SELECT count(*) FROM rescan.second WHERE now() > '2000-01-01'; END");
+        CatalogView function = rescanOf("rescan").get(in("mv_through_function"));
+        assertThat(function.baseRelations()).containsExactly(in("second"));
+        assertThat(function.changeDetectionBlockers()).anyMatch(reason -> reason.contains("now()"));
+
+        // A table read renamed.
+        POSTGRES.execute("ALTER TABLE rescan.second RENAME TO renamed");
+        views = rescanOf("rescan");
+        assertThat(views.get(in("mv_through_view")).baseRelations()).containsExactly(in("renamed"));
+        assertThat(views.get(in("mv_through_function")).baseRelations()).containsExactly(in("renamed"));
+
+        // A unique index added, a view created, one dropped, one dropped and created again reading something else.
+        POSTGRES.execute("""
+                CREATE UNIQUE INDEX ON rescan.mv_through_view (id);
+                CREATE MATERIALIZED VIEW rescan.mv_new AS SELECT id FROM rescan.first;
+                DROP MATERIALIZED VIEW rescan.mv_through_function;
+                CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT 1 AS one;
+                """);
+        views = rescanOf("rescan");
+        assertThat(views.get(in("mv_through_view")).hasUsableUniqueIndex()).isTrue();
+        assertThat(views).containsKeys(in("mv_new"), in("mv_again")).doesNotContainKey(in("mv_through_function"));
+        assertThat(views.get(in("mv_new")).baseRelations()).containsExactly(in("first"));
+        POSTGRES.execute("DROP MATERIALIZED VIEW rescan.mv_again; CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT id FROM rescan.renamed");
+        assertThat(rescanOf("rescan").get(in("mv_again")).baseRelations()).containsExactly(in("renamed"));
     }
 }

@@ -194,7 +194,7 @@ class FaultsIT {
                 olderReplica.rollback();
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> status(management, "/q/health/started") == 200);
-                assertThat(postgres.value("SELECT version FROM mvrefresh.schema_version")).isEqualTo(2);
+                assertThat(postgres.value("SELECT version FROM mvrefresh.schema_version")).isEqualTo(io.mvrefresh.state.StateSchema.LATEST);
                 assertThat(postgres.rows("SELECT view, schema_name, view_name, paused FROM mvrefresh.view_state")).containsExactly(
                         Map.of("view", "public.mv_metric_summary", "schema_name", "public", "view_name", "mv_metric_summary",
                                 "paused", true));

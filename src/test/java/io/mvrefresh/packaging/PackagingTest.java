@@ -194,7 +194,11 @@ class PackagingTest {
         assertThat(security.path("readOnlyRootFilesystem").asBoolean()).isTrue();
         assertThat(security.path("allowPrivilegeEscalation").asBoolean()).isFalse();
         assertThat(security.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
-        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("JVM sized for the memory limit").contains("-XX:MaxRAMPercentage");
+        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("JVM sized for the memory limit").contains("-XX:MaxRAMPercentage")
+                .as("replacing the image's value must keep its logging manager")
+                .contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+        assertThat(Files.readString(DOCKER.resolve("Dockerfile.jvm"))).as("the image sizes the JVM itself too")
+                .contains("-XX:MaxRAMPercentage=40").contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
         assertThat(sidecar().at("/resources/requests/memory").asText()).isNotEmpty();
         assertThat(sidecar().at("/resources/limits/memory").asText()).isNotEmpty();
         long grace = kind("Deployment").at("/spec/template/spec/terminationGracePeriodSeconds").asLong();

@@ -1,23 +1,30 @@
 package io.mvrefresh.refresh;
 
 import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
+import static io.mvrefresh.support.Refreshes.forceRefresh;
+import static io.mvrefresh.support.Refreshes.tickAndSettle;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -163,5 +170,47 @@ class SkipUnchangedTest {
                         hasItem(startsWith("calls reading_count_untracked(), whose body PostgreSQL does not track")))
                 .body("find { it.name == 'public.mv_tracked_function' }.notSkippableBecause", empty())
                 .body("find { it.name == 'public.mv_reading_totals' }.notSkippableBecause", empty());
+    }
+
+    @Test
+    void shouldShowAWriteWhoseCountsArePublishedLateWithinTheStatisticsDelayOfTheCheck() throws Exception {
+        String view = "public.mv_tracked_function";
+        // The first request of a test run is slow (its client starts up): not in the second that matters below.
+        forceRefresh(view).statusCode(200).body("outcome", equalTo("success"));
+        // One session, kept open as an application's pool keeps it.
+        try (Connection writer = POSTGRES.connect(); Statement statement = writer.createStatement()) {
+            int pid;
+            try (var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+                rows.next();
+                pid = rows.getInt(1);
+            }
+            // Idle for over a second, so its next commit is counted at once.
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> Boolean.TRUE.equals(POSTGRES.value(
+                    "SELECT clock_timestamp() - state_change > interval '1100 milliseconds' FROM pg_stat_activity WHERE pid = ?", pid)));
+            long before = writes("readings");
+            statement.execute("INSERT INTO readings VALUES (5001, current_date, 1)");
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10)).until(() -> writes("readings") > before);
+            forceRefresh(view).statusCode(200).body("outcome", equalTo("success"));
+            // A second commit within a second of the first is counted only when the idle session's
+            // timer fires, up to ten seconds later: the hourly check that comes now finds nothing.
+            // (On a machine slow enough for that second to have passed, it is counted at once and
+            // the check refreshes: the view shows it either way.)
+            statement.execute("INSERT INTO readings VALUES (5002, current_date, 1)");
+            long skips = skipsUnchanged(view);
+            clock.advance(Duration.ofMinutes(61));
+            tickAndSettle(dispatcher);
+            if (skipsUnchanged(view) > skips) {
+                Instant checked = clock.instant();
+                ViewSnapshot snapshot = dispatcher.snapshot(ViewId.parse(view).orElseThrow()).orElseThrow();
+                assertThat(snapshot.nextDue()).as("checked again one statistics delay later, not an hour")
+                        .isBeforeOrEqualTo(checked.plus(RefreshExecutor.STATISTICS_DELAY));
+                await().atMost(Duration.ofSeconds(20)).until(() -> writes("readings") >= before + 2);
+                clock.advance(RefreshExecutor.STATISTICS_DELAY);
+                tickAndSettle(dispatcher);
+            }
+            assertThat(POSTGRES.count("SELECT readings FROM mv_tracked_function"))
+                    .as("the late write is in the view within one statistics delay of the check")
+                    .isEqualTo(POSTGRES.count("SELECT count(*) FROM readings"));
+        }
     }
 }

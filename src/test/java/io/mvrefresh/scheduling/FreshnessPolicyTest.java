@@ -173,4 +173,38 @@ class FreshnessPolicyTest {
         assertThat(h.snapshot(view).lag()).isEqualTo(Duration.ofSeconds(1));
         assertThat(h.tick()).containsExactly(view);
     }
+
+    @Test
+    void shouldFollowACheckThatFoundNothingWithOneMoreAfterTheStatisticsDelayOnly() {
+        PolicyHarness h = new PolicyHarness(1);
+        Duration interval = Duration.ofHours(1);
+        Duration delay = io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY;
+        ViewId view = h.view("mv_hourly", Priority.MEDIUM, new Schedule.Every(interval));
+        h.applyCatalog();
+        h.refreshedAt(h.now, view);
+
+        h.advance(interval);
+        assertThat(h.tick()).containsExactly(view);
+        Instant firstCheck = h.now;
+        h.unchanged(view);
+        // A write committed just before the check may be counted up to the delay later.
+        assertThat(h.snapshot(view).nextDue()).as("followed up").isEqualTo(firstCheck.plus(delay));
+
+        h.advance(delay);
+        assertThat(h.tick()).containsExactly(view);
+        Instant followUp = h.now;
+        h.unchanged(view);
+        // The follow-up vouches for everything up to the first check: back to the hourly schedule.
+        assertThat(h.snapshot(view).nextDue()).isEqualTo(followUp.minus(delay).plus(interval));
+
+        h.advance(Duration.between(h.now, h.snapshot(view).nextDue()));
+        assertThat(h.tick()).containsExactly(view);
+        Instant nextCheck = h.now;
+        h.unchanged(view);
+        assertThat(h.snapshot(view).nextDue()).as("every check on schedule is followed up").isEqualTo(nextCheck.plus(delay));
+        h.advance(delay);
+        assertThat(h.tick()).containsExactly(view);
+        h.succeed(view);
+        assertThat(h.snapshot(view).nextDue()).as("a refresh: the plain schedule").isEqualTo(h.now.plus(interval));
+    }
 }

@@ -220,11 +220,12 @@ final class PolicyHarness {
                 null, Optional.of(row));
     }
 
-    /** The view's running run found nothing changed (verified now). */
+    /** The view's running run found nothing changed: it vouches for the data up to the statistics delay before now, as the executor records. */
     SchedulingPolicy.Finished unchanged(ViewId view) {
         SchedulingPolicy.Start start = running.remove(view);
         ViewState before = stored(view);
-        ViewState row = new ViewState(view, before.lastSuccessAt(), now, before.lastAttemptAt(), before.consecutiveFailures(),
+        Instant verified = now.minus(io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY);
+        ViewState row = new ViewState(view, before.lastSuccessAt(), verified, before.lastAttemptAt(), before.consecutiveFailures(),
                 before.paused(), nextRevision++);
         stored.put(view, row);
         return finish(start, new RefreshOutcome.Skipped(SkipReason.UNCHANGED), Outcome.SKIPPED, SkipReason.UNCHANGED, Optional.of(row));

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Scale benchmark: what one mvrefresh costs with 100 and 5,000 views, default settings.
+
+For each view count N (tiny views: 100 rows, a unique index, 50 source tables shared among them):
+  * burst     - every view refreshed at once (POST /admin/refresh, defaults: skip-unchanged on,
+                CONCURRENTLY, concurrency 2), against the one-session floor: the same N
+                `REFRESH MATERIALIZED VIEW CONCURRENTLY` statements through one open session of the
+                real psql binary. The two alternate in every repetition; the ratio is the median of
+                the per-repetition ratios. Also: mvrefresh's JVM CPU per refresh in the burst.
+  * idle      - nothing due for two minutes (two catalog rescans included): CPU seconds per minute
+                of the mvrefresh JVM and of its PostgreSQL sessions (from /proc).
+  * endpoints - /q/metrics and GET /admin/views (first page) and /admin/summary: size and time.
+  * memory    - resident set size of the JVM (with the image's JVM options and a 384 MiB limit)
+                after the burst and idle time, and its peak.
+  * check     - the skip-unchanged fingerprint statement for one view, 1000 times in one session.
+
+Usage: bench/scale/bench.py [--views 100 5000] [--runs 3]
+Needs: PostgreSQL on 127.0.0.1:5432, pg_config, a JDK 21+ in JAVA_HOME and the packaged
+application (./mvnw package -DskipTests).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+import urllib.request
+from datetime import datetime
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "common"))
+import harness  # noqa: E402
+
+DB = "mvrefresh_bench_scale"
+SOURCES = 50
+IDLE_SECONDS = 120
+
+
+def setup(views):
+    harness.recreate_database(DB)
+    harness.create_tiny_views(DB, "bench", views, SOURCES)
+
+
+def successes_after(run_id):
+    return int(harness.psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {run_id} AND outcome = 'success'", DB))
+
+
+def last_run_id():
+    return int(harness.psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run", DB))
+
+
+def mvrefresh_burst(app, views):
+    before_id = last_run_id()
+    cpu_before = harness.cpu_seconds(app.process.pid)
+    tickets = app.post("/admin/refresh")
+    assert len(tickets) == views, f"expected {views} runs, got {len(tickets)}"
+    harness.wait_for(lambda: successes_after(before_id) >= views, timeout=900, every=0.2)
+    cpu = harness.cpu_seconds(app.process.pid) - cpu_before
+    wall = float(harness.psql(f"SELECT extract(epoch FROM max(finished_at) - min(queued_at)) FROM mvrefresh.refresh_run WHERE id > {before_id}", DB))
+    failed = int(harness.psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {before_id} AND outcome <> 'success'", DB))
+    assert failed == 0, f"{failed} refreshes failed"
+    return wall, cpu
+
+
+def floor_burst(views):
+    return harness.psql_script("".join(f"REFRESH MATERIALIZED VIEW CONCURRENTLY bench.mv_{i:05d};\n" for i in range(views)), DB)
+
+
+def timed_get(app, path, management=False, times=5):
+    samples, size = [], 0
+    for _ in range(times):
+        started = time.perf_counter()
+        body = app.request("GET", path, management=management)
+        samples.append(time.perf_counter() - started)
+        size = len(body)
+    return statistics.median(samples), size
+
+
+def fingerprint_cost():
+    oid = harness.psql("SELECT 'bench.source_0'::regclass::oid", DB)
+    statement = f"""
+        WITH roots AS (SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = ANY('{{{oid}}}'::bigint[]::oid[])),
+        leaves AS (SELECT oid FROM roots WHERE relkind <> 'p'
+                   UNION ALL SELECT t.relid FROM roots, pg_partition_tree(roots.oid) AS t WHERE roots.relkind = 'p' AND t.isleaf)
+        SELECT coalesce(string_agg(format('%s/%s/%s', oid, coalesce(pg_relation_filenode(oid), 0),
+               pg_stat_get_tuples_inserted(oid) + pg_stat_get_tuples_updated(oid) + pg_stat_get_tuples_deleted(oid)), ',' ORDER BY oid), '')
+        FROM leaves;
+    """
+    harness.psql_script(statement * 50, DB)
+    return harness.psql_script(statement * 1000, DB) / 1000
+
+
+def measure(views, runs):
+    setup(views)
+    harness.psql("DROP SCHEMA IF EXISTS mvrefresh CASCADE", DB)
+    app = harness.Mvrefresh(DB, {"mvrefresh.discovery.schemas": "bench"})
+    result = {"views": views}
+    try:
+        # Startup refreshes every view once (never refreshed before): that burst also warms the JIT.
+        harness.wait_for(lambda: int(harness.psql(
+            "SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'", DB)) >= views, timeout=1800, every=0.5)
+        walls, floors, cpus = [], [], []
+        for _ in range(runs):
+            floors.append(floor_burst(views))
+            wall, cpu = mvrefresh_burst(app, views)
+            walls.append(wall)
+            cpus.append(cpu)
+        result.update(burst=statistics.median(walls), floor=statistics.median(floors),
+                      ratio=harness.paired_ratio(walls, floors), cpu_per_refresh_ms=statistics.median(cpus) / views * 1000)
+
+        time.sleep(5)
+        before = app.cpu()
+        time.sleep(IDLE_SECONDS)
+        jvm, sessions = harness.cpu_between(before, app.cpu())
+        result.update(idle_jvm=jvm * 60 / IDLE_SECONDS, idle_sessions=sessions * 60 / IDLE_SECONDS,
+                      idle_refreshes=last_run_id())
+
+        result["metrics_time"], result["metrics_bytes"] = timed_get(app, "/q/metrics", management=True)
+        metrics = app.request("GET", "/q/metrics", management=True).decode()
+        result["series"] = sum(1 for line in metrics.splitlines() if line and not line.startswith("#"))
+        result["views_time"], result["views_bytes"] = timed_get(app, "/admin/views")
+        result["summary_time"], result["summary_bytes"] = timed_get(app, "/admin/summary")
+        result["rss"] = app.rss_mib()
+        with open(f"/proc/{app.process.pid}/status") as f:
+            result["rss_peak"] = next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
+        result["fingerprint_ms"] = fingerprint_cost() * 1000
+    finally:
+        app.stop()
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--views", type=int, nargs="+", default=[100, 5000])
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    if not os.path.exists(os.path.join(harness.ROOT, "target", "quarkus-app", "quarkus-run.jar")):
+        sys.exit("package mvrefresh first: ./mvnw package -DskipTests")
+    started_load = harness.load_average()
+    results = [measure(views, options.runs) for views in options.views]
+    harness.drop_database(DB)
+    print(f"# {datetime.now().isoformat(timespec='seconds')}, {os.cpu_count()} cores, load average at start {started_load}, "
+          f"at end {harness.load_average()}, {options.runs} burst repetitions (interleaved), medians, psql {harness.PSQL[0]}")
+    print("| views | burst: mvrefresh | one-session floor | mvrefresh / floor (paired) | JVM CPU per refresh "
+          "| idle JVM CPU-s/min | idle PG sessions CPU-s/min | /q/metrics | series | GET /admin/views | /admin/summary "
+          "| RSS after / peak | fingerprint check |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['views']} | {r['burst']:.2f} s | {r['floor']:.2f} s | {r['ratio']:.2f}x | {r['cpu_per_refresh_ms']:.2f} ms "
+              f"| {r['idle_jvm']:.2f} | {r['idle_sessions']:.2f} | {r['metrics_bytes'] / 1024:.0f} KiB, {r['metrics_time'] * 1000:.0f} ms "
+              f"| {r['series']} | {r['views_bytes'] / 1024:.0f} KiB, {r['views_time'] * 1000:.0f} ms "
+              f"| {r['summary_bytes']} B, {r['summary_time'] * 1000:.1f} ms | {r['rss']:.0f} / {r['rss_peak']:.0f} MiB "
+              f"| {r['fingerprint_ms']:.3f} ms |")
+
+
+if __name__ == "__main__":
+    main()
