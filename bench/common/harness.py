@@ -30,8 +30,10 @@ def psql_binary():
 PSQL = [psql_binary(), "-X", "-q", "-At", "-h", "127.0.0.1", "-U", PGUSER]
 # JVM options of docker/Dockerfile.jvm, with the container's 384 MiB limit given to the JVM.
 JVM_OPTIONS = ["-XX:MaxRAM=384m", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-XX:MaxRAMPercentage=40",
-               "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=32m", "-Xss512k",
-               "-XX:+UseSerialGC"]
+               "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxDirectMemorySize=32m", "-Xss512k",
+               "-XX:TieredStopAtLevel=1", "-XX:TrimNativeHeapInterval=10000", "-XX:+UseSerialGC"]
+# As the image sets it (docker/Dockerfile.jvm).
+JVM_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -135,7 +137,7 @@ class Mvrefresh:
         args += [f"-D{key}={value}" for key, value in settings.items()]
         args += ["-jar", os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")]
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **JVM_ENVIRONMENT, **(env or {})})
         self.db = db
         wait_for(self.started, timeout=300, every=0.2)
 

@@ -2,7 +2,8 @@
 """Freshness benchmark: how long after a write the view shows it, and what keeping it so costs.
 
 Write-to-fresh lag. A long-lived writer session (as an application's connection pool keeps)
-inserts a row into the view's table every 2 s; after each insert the "application" caches a value
+inserts a row into the view's table every 2 s on average (1.5-2.5 s apart, so a loop on a
+whole-second period cannot lock into one phase); after each insert the "application" caches a value
 under a key the view's invalidation rule covers. A reader polls the view and the key every 10 ms
 and records, per write, when the view first shows it and when the key is gone. Contenders, one
 after the other against the same database:
@@ -61,7 +62,7 @@ def setup():
 
 
 class LagRun:
-    """One contender: writes every 2 s, and a reader recording when each write shows in the view and its key is gone."""
+    """One contender: writes about every 2 s, and a reader recording when each write shows in the view and its key is gone."""
 
     def __init__(self, redis_port, writes, watch_cache):
         self.redis_port = redis_port

@@ -196,7 +196,8 @@ public class RefreshExecutor {
         if (refreshedSinceQueued) {
             throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
         }
-        if (job.settings().skipUnchanged() && fingerprint != null && fingerprint.equals(stored.fingerprint())) {
+        // A notification proves a write; its counters may be published only after this read.
+        if (job.settings().skipUnchanged() && !job.changeAnnounced() && fingerprint != null && fingerprint.equals(stored.fingerprint())) {
             throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.UNCHANGED));
         }
     }

@@ -18,9 +18,11 @@ import java.util.Set;
  *     "nothing to do"
  * @param upstream every view this one reads, directly or not: their locks are taken shared, so
  *     no replica refreshes one of them meanwhile
+ * @param changeAnnounced a notification announced a write to what it reads: the run refreshes even
+ *     when the write counters do not show it yet
  */
 public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Instant knownFreshAsOf, Trigger trigger,
-        Instant queuedAt, Set<ViewId> upstream) {
+        Instant queuedAt, Set<ViewId> upstream, boolean changeAnnounced) {
 
     public RefreshJob {
         upstream = Set.copyOf(upstream);

@@ -271,22 +271,22 @@ public final class SchedulingPolicy {
      */
     public void relationsChanged(Collection<Long> relations, Instant at) {
         for (Long relation : relations) {
-            changed(readersOfRelation.getOrDefault(relation, Set.of()), Trigger.SCHEDULE, at);
+            changed(readersOfRelation.getOrDefault(relation, Set.of()), Trigger.SCHEDULE, at, false);
         }
     }
 
     /** Tables (by name) that were written to, as a notification announced at {@code at}. */
     public void tablesChanged(Collection<ViewId> tables, Instant at) {
         for (ViewId table : tables) {
-            changed(readersOfName.getOrDefault(table, Set.of()), Trigger.SCHEDULE, at);
+            changed(readersOfName.getOrDefault(table, Set.of()), Trigger.SCHEDULE, at, true);
         }
     }
 
-    private void changed(Set<ViewId> views, Trigger trigger, Instant at) {
+    private void changed(Set<ViewId> views, Trigger trigger, Instant at, boolean announced) {
         for (ViewId id : views) {
             ViewEntry entry = entries.get(id);
             if (entry != null && entry.watchable()) {
-                entry.changed(at, trigger);
+                entry.changed(at, trigger, announced);
                 reindex(entry, at);
             }
         }
@@ -318,7 +318,7 @@ public final class SchedulingPolicy {
      * nothing changed.
      */
     public void assumeChanged(Collection<ViewId> views, Instant at) {
-        changed(Set.copyOf(views), Trigger.SCHEDULE, at);
+        changed(Set.copyOf(views), Trigger.SCHEDULE, at, false);
     }
 
     /**
@@ -407,7 +407,7 @@ public final class SchedulingPolicy {
             touched.add(entry.id());
             running++;
             RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(), best.trigger(),
-                    best.queuedAt(), graph.allUpstreamOf(entry.id()));
+                    best.queuedAt(), graph.allUpstreamOf(entry.id()), entry.changeAnnounced());
             starts.add(new Start(best, job));
         }
         return starts;
@@ -498,11 +498,11 @@ public final class SchedulingPolicy {
                 ViewEntry readerEntry = entries.get(reader);
                 if (readerEntry != null && readerEntry.settings().hasTarget()) {
                     // Within its own target: due at once, unless min-interval says later.
-                    readerEntry.changed(now, Trigger.DEPENDENCY);
+                    readerEntry.changed(now, Trigger.DEPENDENCY, false);
                     reindex(readerEntry, now);
                 } else {
                     if (readerEntry != null && readerEntry.watchable()) {
-                        readerEntry.changed(now, Trigger.DEPENDENCY);
+                        readerEntry.changed(now, Trigger.DEPENDENCY, false);
                     }
                     readers.add(reader);
                 }

@@ -49,6 +49,12 @@ final class ViewEntry {
     private Instant changedSince;
     /** The strongest reason among those changes: a source's refresh ({@code dependency}) or a write ({@code schedule}). */
     private Trigger changeTrigger;
+    /**
+     * Whether a notification announced a change not covered yet. An announced write is known, not
+     * inferred: the writer's counters may be published only after the run reads them, so that run
+     * must refresh rather than conclude from them that nothing changed.
+     */
+    private boolean changeAnnounced;
     /** The first change seen while a run of it was in progress: that run may not cover it. */
     private Instant changedDuringRun;
     /** When its last refresh started, here or (as stored) anywhere: {@code min-interval} counts from it. */
@@ -128,7 +134,8 @@ final class ViewEntry {
      * source's refresh ({@code dependency}). Its lag counts from the first such change not covered
      * by a refresh; a view with a freshness target becomes due.
      */
-    void changed(Instant at, Trigger trigger) {
+    void changed(Instant at, Trigger trigger, boolean announced) {
+        changeAnnounced |= announced;
         if (changedSince == null || at.isBefore(changedSince)) {
             changedSince = at;
         }
@@ -144,7 +151,12 @@ final class ViewEntry {
             boolean laterOne = changedDuringRun != null && changedDuringRun.isAfter(covered);
             changedSince = laterOne ? changedDuringRun : null;
             changeTrigger = laterOne ? changeTrigger : null;
+            changeAnnounced = laterOne && changeAnnounced;
         }
+    }
+
+    boolean changeAnnounced() {
+        return changeAnnounced;
     }
 
     /** When a change it has not caught up with must be in it, by its freshness target; null when none. */

@@ -57,6 +57,10 @@ class PauseAcrossRestartIT {
                 return view != null && view.statusCode() == 200 && view.body().contains("\"lastSuccessAt\":\"");
             });
             assertThat(call("POST", port, "/admin/views/public.mv_metric_summary/pause").statusCode()).isEqualTo(200);
+            // A healthy start warns about nothing: an operator learns to read WARN as "act on this".
+            assertThat(first.output().lines().filter(line -> line.contains(" WARN ")).toList())
+                    .as(first.output()).isEmpty();
+            assertThat(first.output()).doesNotContain("No scheduled business methods found");
         }
         String pausedRuns = "SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success' AND view = 'public.mv_metric_summary'";
         String otherRuns = "SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success' AND view = 'public.mv_sentiment_weekly'";

@@ -109,8 +109,8 @@ class PackagingTest {
 
     /** An environment variable a container sets must be a setting mvrefresh reads. */
     private static void assertKnownVariable(String variable, Properties application) {
-        if (variable.equals("JAVA_OPTS_APPEND")) {
-            // Read by the JVM image's run-java.sh, not by mvrefresh.
+        if (Set.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX").contains(variable)) {
+            // Read by the JVM image's run-java.sh, the JVM or glibc, not by mvrefresh.
             return;
         }
         String key = variable.toLowerCase(Locale.ROOT).replace('_', '.');
@@ -187,8 +187,19 @@ class PackagingTest {
         assertThat(kind("Service").at("/spec/ports/0/targetPort").asText()).isEqualTo("management");
     }
 
+    /** Exit code of {@code java <options> -version} on the JDK running the tests (21 or newer, as the image). */
+    private static int jvmStartsWith(String options) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(options.trim().split("\\s+")));
+        command.add("-version");
+        Process java = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return java.exitValue();
+    }
+
     @Test
-    void shouldRunTheSidecarLockedDownWithTimeToShutDown() throws IOException {
+    void shouldRunTheSidecarLockedDownWithTimeToShutDown() throws IOException, InterruptedException {
         JsonNode security = sidecar().path("securityContext");
         assertThat(security.path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(security.path("readOnlyRootFilesystem").asBoolean()).isTrue();
@@ -197,8 +208,19 @@ class PackagingTest {
         assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("JVM sized for the memory limit").contains("-XX:MaxRAMPercentage")
                 .as("replacing the image's value must keep its logging manager")
                 .contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
-        assertThat(Files.readString(DOCKER.resolve("Dockerfile.jvm"))).as("the image sizes the JVM itself too")
+        String dockerfile = Files.readString(DOCKER.resolve("Dockerfile.jvm"));
+        assertThat(dockerfile).as("the image sizes the JVM itself too")
                 .contains("-XX:MaxRAMPercentage=40").contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+        // run-java.sh puts GC_CONTAINER_OPTIONS (by default -XX:+UseParallelGC) before JAVA_OPTS_APPEND:
+        // a collector named in both stops the JVM with "Multiple garbage collectors selected".
+        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("no collector in JAVA_OPTS_APPEND").doesNotContainPattern("-XX:\\+Use\\w+GC");
+        assertThat(dockerfile.lines().filter(line -> line.startsWith("ENV JAVA_OPTS_APPEND")).findFirst().orElseThrow())
+                .as("no collector in the image's JAVA_OPTS_APPEND").doesNotContainPattern("-XX:\\+Use\\w+GC");
+        assertThat(env(sidecar(), "GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
+        assertThat(dockerfile).contains("ENV GC_CONTAINER_OPTIONS=\"-XX:+UseSerialGC\"");
+        assertThat(jvmStartsWith(env(sidecar(), "GC_CONTAINER_OPTIONS") + " " + env(sidecar(), "JAVA_OPTS_APPEND")))
+                .as("the manifest's options, as run-java.sh orders them, start a JVM").isZero();
+        assertThat(jvmStartsWith("-XX:+UseParallelGC -XX:+UseSerialGC")).as("the failure this guards against").isNotZero();
         assertThat(sidecar().at("/resources/requests/memory").asText()).isNotEmpty();
         assertThat(sidecar().at("/resources/limits/memory").asText()).isNotEmpty();
         long grace = kind("Deployment").at("/spec/template/spec/terminationGracePeriodSeconds").asLong();
