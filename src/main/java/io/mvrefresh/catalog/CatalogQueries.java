@@ -127,15 +127,18 @@ final class CatalogQueries {
 
     /**
      * The current version of rule and function rows walked by earlier scans ($1 rewrite oids, $2
-     * function oids), and the current name and kind of relations read ($3): what a rescan compares
-     * to tell which views need their dependencies read again. A row that is gone is simply absent.
+     * function oids), and the current schema, name and kind of relations read ($3, in the columns
+     * READS uses for them): what a rescan compares to tell which views need their dependencies read
+     * again. A row that is gone is simply absent.
      */
     static final String VERSIONS = """
-            SELECT 'pg_rewrite' AS catalog, oid::bigint AS oid, xmin::text AS version FROM pg_rewrite WHERE oid = ANY($1::bigint[]::oid[])
+            SELECT 'pg_rewrite' AS catalog, oid::bigint AS oid, xmin::text AS version,
+                   NULL::text AS schema_name, NULL::text AS name, NULL::text AS detail
+            FROM pg_rewrite WHERE oid = ANY($1::bigint[]::oid[])
             UNION ALL
-            SELECT 'pg_proc', oid::bigint, xmin::text FROM pg_proc WHERE oid = ANY($2::bigint[]::oid[])
+            SELECT 'pg_proc', oid::bigint, xmin::text, NULL, NULL, NULL FROM pg_proc WHERE oid = ANY($2::bigint[]::oid[])
             UNION ALL
-            SELECT 'pg_class', c.oid::bigint, quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' ' || c.relkind::text
+            SELECT 'pg_class', c.oid::bigint, NULL, n.nspname::text, c.relname::text, c.relkind::text
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($3::bigint[]::oid[])
             """;
 

@@ -38,8 +38,21 @@ public class CatalogReader {
      */
     private volatile Map<Long, Walked> walked = Map.of();
 
-    /** One view's walk: its rule's version, the rows it went through, and the relations it found, by oid. */
-    private record Walked(String ruleVersion, Map<String, String> nodes, Map<Long, String> relations, Reads reads) {
+    /** One view's walk: its rule's version, the rows it went through (with their versions), and the relations it found, by oid. */
+    private record Walked(String ruleVersion, Map<Node, String> nodes, Map<Long, RelationName> relations, Reads reads) {
+    }
+
+    /** A rule or function row a walk went through: {@code catalog} is pg_rewrite or pg_proc. */
+    private record Node(String catalog, long oid) {
+    }
+
+    /** What a relation read is called and what kind it is: a rename or a change of kind means walking again. */
+    private record RelationName(String schema, String name, String kind) {
+
+        /** From a row with {@code schema_name}, {@code name} and {@code detail} (the relkind), as READS and VERSIONS answer. */
+        static RelationName of(Row row) {
+            return new RelationName(row.getString("schema_name"), row.getString("name"), row.getString("detail"));
+        }
     }
 
     /** What a view reads and why its changes may not be detectable. */
@@ -92,8 +105,7 @@ public class CatalogReader {
         Set<Long> relations = new HashSet<>();
         walked.forEach((oid, walk) -> {
             if (!stale.contains(oid)) {
-                walk.nodes().keySet().forEach(node -> (node.startsWith("pg_rewrite:") ? rewrites : functions)
-                        .add(Long.parseLong(node.substring(node.indexOf(':') + 1))));
+                walk.nodes().keySet().forEach(node -> ("pg_rewrite".equals(node.catalog()) ? rewrites : functions).add(node.oid()));
                 relations.addAll(walk.relations().keySet());
             }
         });
@@ -103,13 +115,13 @@ public class CatalogReader {
         return conn.preparedQuery(CatalogQueries.VERSIONS)
                 .execute(Tuple.of(rewrites.toArray(Long[]::new), functions.toArray(Long[]::new), relations.toArray(Long[]::new)))
                 .map(rows -> {
-                    Map<String, String> nodes = new HashMap<>();
-                    Map<Long, String> names = new HashMap<>();
+                    Map<Node, String> nodes = new HashMap<>();
+                    Map<Long, RelationName> names = new HashMap<>();
                     for (Row row : rows) {
                         if ("pg_class".equals(row.getString("catalog"))) {
-                            names.put(row.getLong("oid"), row.getString("version"));
+                            names.put(row.getLong("oid"), RelationName.of(row));
                         } else {
-                            nodes.put(row.getString("catalog") + ":" + row.getLong("oid"), row.getString("version"));
+                            nodes.put(new Node(row.getString("catalog"), row.getLong("oid")), row.getString("version"));
                         }
                     }
                     walked.forEach((oid, walk) -> {
@@ -128,34 +140,16 @@ public class CatalogReader {
             return Uni.createFrom().voidItem();
         }
         return conn.preparedQuery(CatalogQueries.READS).execute(Tuple.of((Object) oids.toArray(Long[]::new)))
-                .flatMap(reads -> conn.preparedQuery(CatalogQueries.VERSIONS)
-                        .execute(Tuple.of(new Long[0], new Long[0], readRelations(reads).toArray(Long[]::new)))
-                        .map(names -> {
-                            Map<Long, String> relationNames = new HashMap<>();
-                            names.forEach(row -> relationNames.put(row.getLong("oid"), row.getString("version")));
-                            remember(oids, reads, relationNames, byOid, walked);
-                            return null;
-                        }))
+                .invoke(reads -> remember(oids, reads, byOid, walked))
                 .replaceWithVoid();
     }
 
-    private static Set<Long> readRelations(RowSet<Row> reads) {
-        Set<Long> oids = new HashSet<>();
-        reads.forEach(read -> {
-            if ("relation".equals(read.getString("kind"))) {
-                oids.add(read.getLong("rel_oid"));
-            }
-        });
-        return oids;
-    }
-
-    private static void remember(Set<Long> walkedNow, RowSet<Row> reads, Map<Long, String> relationNames, Map<Long, Row> byOid,
-            Map<Long, Walked> walked) {
+    private static void remember(Set<Long> walkedNow, RowSet<Row> reads, Map<Long, Row> byOid, Map<Long, Walked> walked) {
         Map<Long, Set<ViewId>> upstream = new HashMap<>();
         Map<Long, Set<ViewId>> base = new HashMap<>();
-        Map<Long, Set<Long>> readOids = new HashMap<>();
+        Map<Long, Map<Long, RelationName>> relations = new HashMap<>();
         Map<Long, List<String>> blockers = new HashMap<>();
-        Map<Long, Map<String, String>> nodes = new HashMap<>();
+        Map<Long, Map<Node, String>> nodes = new HashMap<>();
         for (Row read : reads) {
             long root = read.getLong("root_oid");
             String name = read.getString("name");
@@ -164,13 +158,13 @@ public class CatalogReader {
                 case "relation" -> {
                     ViewId relation = new ViewId(read.getString("schema_name"), name);
                     ("m".equals(detail) ? upstream : base).computeIfAbsent(root, k -> new HashSet<>()).add(relation);
-                    readOids.computeIfAbsent(root, k -> new HashSet<>()).add(read.getLong("rel_oid"));
+                    relations.computeIfAbsent(root, k -> new HashMap<>()).put(read.getLong("rel_oid"), RelationName.of(read));
                     if ("f".equals(detail)) {
                         blockers.computeIfAbsent(root, k -> new ArrayList<>())
                                 .add("reads foreign table " + relation + ", whose changes PostgreSQL does not count");
                     }
                 }
-                case "node" -> nodes.computeIfAbsent(root, k -> new HashMap<>()).put(detail + ":" + read.getLong("rel_oid"), name);
+                case "node" -> nodes.computeIfAbsent(root, k -> new HashMap<>()).put(new Node(detail, read.getLong("rel_oid")), name);
                 case "function" -> blockers.computeIfAbsent(root, k -> new ArrayList<>()).add(switch (detail) {
                     case "volatile" -> "calls " + name + ", a volatile function";
                     case "time" -> "calls " + name + ", whose result changes with time";
@@ -183,10 +177,9 @@ public class CatalogReader {
         for (long oid : walkedNow) {
             List<String> reasons = new ArrayList<>(blockers.getOrDefault(oid, List.of()));
             reasons.sort(null);
-            Map<Long, String> relations = new HashMap<>();
-            readOids.getOrDefault(oid, Set.of()).forEach(rel -> relations.put(rel, relationNames.getOrDefault(rel, "")));
-            walked.put(oid, new Walked(byOid.get(oid).getString("rule_version"), nodes.getOrDefault(oid, Map.of()), relations, new Reads(upstream.getOrDefault(oid, Set.of()),
-                    base.getOrDefault(oid, Set.of()), readOids.getOrDefault(oid, Set.of()), reasons)));
+            Map<Long, RelationName> read = relations.getOrDefault(oid, Map.of());
+            walked.put(oid, new Walked(byOid.get(oid).getString("rule_version"), nodes.getOrDefault(oid, Map.of()), read,
+                    new Reads(upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of()), Set.copyOf(read.keySet()), reasons)));
         }
     }
 

@@ -38,8 +38,11 @@ public class StateStore {
 
     private static final String NEXT_REVISION = "nextval('mvrefresh.view_state_revision_seq')";
 
-    /** Every update of a row the dispatcher reads sets both: its order, and the transaction that wrote it. */
-    private static final String WRITTEN = "written_xid = pg_current_xact_id()";
+    /**
+     * The SET clause every update of a row the dispatcher reads carries: its order, and the
+     * transaction that wrote it (an inserted row gets the latter from the column's default).
+     */
+    private static final String REVISED = "revision = " + NEXT_REVISION + ", written_xid = pg_current_xact_id()";
 
     private static final String INSERT_RUN = """
             INSERT INTO mvrefresh.refresh_run
@@ -71,17 +74,17 @@ public class StateStore {
                                                 ELSE s.invalidation_owed_run END,
                    invalidation_owed_since = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_since ELSE s.invalidation_owed_since END,
                    invalidation_owed_by = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_by ELSE s.invalidation_owed_by END,
-                   revision = %1$s, %3$s
+                   %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, REVISED);
 
     private static final String RECORD_VERIFIED = """
             UPDATE mvrefresh.view_state
                SET last_verified_at = GREATEST(last_verified_at, $2), skips_unchanged = skips_unchanged + 1,
-                   last_skip_at = $3, last_skip_reason = 'unchanged', revision = %s
+                   last_skip_at = $3, last_skip_reason = 'unchanged', %s
              WHERE view = $1
             RETURNING %s
-            """.formatted(NEXT_REVISION + ", " + WRITTEN, STATE_COLUMNS);
+            """.formatted(REVISED, STATE_COLUMNS);
 
     private static final String RECORD_SKIP = """
             INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, skips_locked_elsewhere, skips_paused, last_skip_at,
@@ -93,9 +96,9 @@ public class StateStore {
                    skips_paused = s.skips_paused + EXCLUDED.skips_paused,
                    last_skip_at = GREATEST(s.last_skip_at, EXCLUDED.last_skip_at),
                    last_skip_reason = EXCLUDED.last_skip_reason,
-                   revision = %1$s, %3$s
+                   %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, REVISED);
 
     private static final String CLEAR_OWED_INVALIDATION = """
             UPDATE mvrefresh.view_state
@@ -128,15 +131,15 @@ public class StateStore {
                SET last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
                    consecutive_failures = CASE WHEN s.last_success_at IS NULL OR EXCLUDED.last_attempt_at > s.last_success_at
                                                THEN s.consecutive_failures + 1 ELSE s.consecutive_failures END,
-                   revision = %1$s, %3$s
+                   %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, REVISED);
 
     private static final String SET_PAUSED = """
             INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, paused, revision) VALUES ($1, $2, $3, $4, %1$s)
-            ON CONFLICT (view) DO UPDATE SET paused = EXCLUDED.paused, revision = %1$s, %3$s
+            ON CONFLICT (view) DO UPDATE SET paused = EXCLUDED.paused, %3$s
             RETURNING %2$s
-            """.formatted(NEXT_REVISION, STATE_COLUMNS, WRITTEN);
+            """.formatted(NEXT_REVISION, STATE_COLUMNS, REVISED);
 
     private static final String RECORD_KEYS_INVALIDATED =
             "UPDATE mvrefresh.refresh_run SET keys_invalidated = $2 WHERE id = $1";
