@@ -21,7 +21,6 @@ packaged application (./mvnw package -DskipTests).
 import argparse
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -44,25 +43,12 @@ PG = ["psql", "-X", "-q", "-At", "-h", "127.0.0.1", "-U", os.environ.get("PGUSER
 WARM_UP = 3
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def psql(sql, db=DB):
     return subprocess.run(PG + ["-d", db, "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
 
 
-class Redis:
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="mvrefresh-bench-redis")
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", self.dir], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.cli("PING") != "PONG":
-            time.sleep(0.05)
+class Redis(harness.RedisServer):
+    """The benchmark's own Redis server, loaded and counted through redis-cli."""
 
     def cli(self, *args, stdin=None):
         result = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args), input=stdin, capture_output=True, text=True)
@@ -82,12 +68,6 @@ class Redis:
     def count(self, pattern):
         return int(subprocess.run(f"redis-cli -p {self.port} --scan --pattern '{pattern}' | sort -u | wc -l",
                                   shell=True, capture_output=True, text=True).stdout.strip())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
 
 class Probe:
     """Another client: GET back to back on its own connection, every latency recorded."""
@@ -122,8 +102,8 @@ class Probe:
 
 class Mvrefresh:
     def __init__(self, redis_port):
-        self.port = free_port()
-        self.management = free_port()
+        self.port = harness.free_port()
+        self.management = harness.free_port()
         java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
         self.process = subprocess.Popen([java,
             f"-Dquarkus.http.port={self.port}", f"-Dquarkus.management.port={self.management}",
@@ -187,11 +167,6 @@ def shell(command):
     return time.monotonic() - started
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -243,7 +218,7 @@ def main():
                     took = run()
                 assert redis.count(PATTERN) == 0, f"{name} left matching keys"
                 assert redis.count("bench:other:*") == TOTAL - MATCHING, f"{name} removed other keys"
-                results[name].append((took, percentile(probe.latencies, 99), max(probe.latencies), len(probe.latencies)))
+                results[name].append((took, harness.percentile(probe.latencies, 99), max(probe.latencies), len(probe.latencies)))
         incr = timed_incr(redis.port)
     finally:
         app.stop()
