@@ -50,6 +50,27 @@ def psql_script(script, db):
     return time.monotonic() - started
 
 
+def psql_script_output(script, db):
+    """Runs a script through one session; answers what its statements printed."""
+    return subprocess.run(PSQL + ["-d", db, "-v", "ON_ERROR_STOP=1"], input=script, text=True, check=True, capture_output=True,
+                          env={**os.environ, "PGPASSWORD": PGPASSWORD}).stdout
+
+
+def psql_scripts_at_once(scripts, db):
+    """Runs each script through a session of its own, all at once; answers the wall time until the last ends."""
+    started = time.monotonic()
+    sessions = [subprocess.Popen(PSQL + ["-d", db, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True, env={**os.environ, "PGPASSWORD": PGPASSWORD})
+                for _ in scripts]
+    for session, script in zip(sessions, scripts):
+        session.stdin.write(script)
+        session.stdin.close()
+    for session in sessions:
+        if session.wait() != 0:
+            raise RuntimeError("psql failed: " + session.stderr.read())
+    return time.monotonic() - started
+
+
 def recreate_database(db):
     psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {db}", "postgres")

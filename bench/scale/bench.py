@@ -5,12 +5,14 @@ For each view count N (tiny views: 100 rows, a unique index, 50 source tables sh
   * burst     - every view refreshed at once (POST /admin/refresh, defaults: skip-unchanged on,
                 CONCURRENTLY, concurrency 2), against the one-session floor: the same N
                 `REFRESH MATERIALIZED VIEW CONCURRENTLY` statements through one open session of the
-                real psql binary. The two alternate in every repetition; the ratio is the median of
-                the per-repetition ratios; the system catalogs are vacuumed before each contender.
-                Also: mvrefresh's JVM CPU per refresh in the burst.
+                real psql binary, and against the same statements split over two psql sessions at
+                once (mvrefresh's default concurrency). The three alternate in every repetition; the
+                ratios are medians of the per-repetition ratios; the system catalogs are vacuumed
+                before each contender. Also: mvrefresh's JVM CPU per refresh in the burst.
   * idle      - nothing due for two minutes (two catalog rescans included): CPU seconds per minute
                 of the mvrefresh JVM and of its PostgreSQL sessions (from /proc).
-  * endpoints - /q/metrics and GET /admin/views (first page) and /admin/summary: size and time.
+  * endpoints - /q/metrics as Prometheus asks for it (OpenMetrics, gzip): time, bytes on the wire and
+                uncompressed; GET /admin/views (first page) and /admin/summary: size and time.
   * memory    - resident set size of the JVM (with the image's JVM options and a 384 MiB limit)
                 after the burst and idle time, and its peak.
   * check     - the skip-unchanged fingerprint statement for one view, 1000 times in one session.
@@ -20,6 +22,7 @@ Needs: PostgreSQL on 127.0.0.1:5432, pg_config, a JDK 21+ in JAVA_HOME and the p
 application (./mvnw package -DskipTests).
 """
 import argparse
+import gzip
 import os
 import statistics
 import sys
@@ -61,8 +64,16 @@ def mvrefresh_burst(app, views):
     return wall, cpu
 
 
+def refresh_statements(numbers):
+    return "".join(f"REFRESH MATERIALIZED VIEW CONCURRENTLY bench.mv_{i:05d};\n" for i in numbers)
+
+
 def floor_burst(views):
-    return harness.psql_script("".join(f"REFRESH MATERIALIZED VIEW CONCURRENTLY bench.mv_{i:05d};\n" for i in range(views)), DB)
+    return harness.psql_script(refresh_statements(range(views)), DB)
+
+
+def two_sessions_burst(views):
+    return harness.psql_scripts_at_once([refresh_statements(range(0, views, 2)), refresh_statements(range(1, views, 2))], DB)
 
 
 def vacuum_catalogs():
@@ -81,6 +92,27 @@ def timed_get(app, path, management=False, times=5):
         samples.append(time.perf_counter() - started)
         size = len(body)
     return statistics.median(samples), size
+
+
+PROMETHEUS_HEADERS = {
+    "Accept": "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+              "text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+    "Accept-Encoding": "gzip"}
+
+
+def scrape(app, times=9):
+    """/q/metrics the way Prometheus fetches it: median time, bytes on the wire, bytes uncompressed, series."""
+    samples = []
+    for _ in range(times):
+        request = urllib.request.Request(f"http://127.0.0.1:{app.management}/q/metrics", headers=PROMETHEUS_HEADERS)
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=600) as response:
+            wire = response.read()
+            encoding = response.headers.get("Content-Encoding")
+        samples.append(time.perf_counter() - started)
+    text = gzip.decompress(wire) if encoding == "gzip" else wire
+    series = sum(1 for line in text.decode().splitlines() if line and not line.startswith("#"))
+    return statistics.median(samples), len(wire), len(text), series
 
 
 def fingerprint_cost():
@@ -106,16 +138,19 @@ def measure(views, runs):
         # Startup refreshes every view once (never refreshed before): that burst also warms the JIT.
         harness.wait_for(lambda: int(harness.psql(
             "SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'", DB)) >= views, timeout=1800, every=0.5)
-        walls, floors, cpus = [], [], []
+        walls, floors, pairs, cpus = [], [], [], []
         for _ in range(runs):
             vacuum_catalogs()
             floors.append(floor_burst(views))
             vacuum_catalogs()
+            pairs.append(two_sessions_burst(views))
+            vacuum_catalogs()
             wall, cpu = mvrefresh_burst(app, views)
             walls.append(wall)
             cpus.append(cpu)
-        result.update(burst=statistics.median(walls), floor=statistics.median(floors),
-                      ratio=harness.paired_ratio(walls, floors), cpu_per_refresh_ms=statistics.median(cpus) / views * 1000)
+        result.update(burst=statistics.median(walls), floor=statistics.median(floors), pair=statistics.median(pairs),
+                      ratio=harness.paired_ratio(walls, floors), pair_ratio=harness.paired_ratio(walls, pairs),
+                      cpu_per_refresh_ms=statistics.median(cpus) / views * 1000)
 
         time.sleep(5)
         before = app.cpu()
@@ -124,9 +159,7 @@ def measure(views, runs):
         result.update(idle_jvm=jvm * 60 / IDLE_SECONDS, idle_sessions=sessions * 60 / IDLE_SECONDS,
                       idle_refreshes=last_run_id())
 
-        result["metrics_time"], result["metrics_bytes"] = timed_get(app, "/q/metrics", management=True)
-        metrics = app.request("GET", "/q/metrics", management=True).decode()
-        result["series"] = sum(1 for line in metrics.splitlines() if line and not line.startswith("#"))
+        result["metrics_time"], result["metrics_wire"], result["metrics_bytes"], result["series"] = scrape(app)
         result["views_time"], result["views_bytes"] = timed_get(app, "/admin/views")
         result["summary_time"], result["summary_bytes"] = timed_get(app, "/admin/summary")
         result["rss"] = app.rss_mib()
@@ -150,13 +183,15 @@ def main():
     harness.drop_database(DB)
     print(f"# {datetime.now().isoformat(timespec='seconds')}, {os.cpu_count()} cores, load average at start {started_load}, "
           f"at end {harness.load_average()}, {options.runs} burst repetitions (interleaved), medians, psql {harness.PSQL[0]}")
-    print("| views | burst: mvrefresh | one-session floor | mvrefresh / floor (paired) | JVM CPU per refresh "
-          "| idle JVM CPU-s/min | idle PG sessions CPU-s/min | /q/metrics | series | GET /admin/views | /admin/summary "
-          "| RSS after / peak | fingerprint check |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| views | burst: mvrefresh | one-session floor | two sessions at once | mvrefresh / floor (paired) "
+          "| mvrefresh / two sessions (paired) | JVM CPU per refresh "
+          "| idle JVM CPU-s/min | idle PG sessions CPU-s/min | /q/metrics: time, gzip on the wire, uncompressed | series "
+          "| GET /admin/views | /admin/summary | RSS after / peak | fingerprint check |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['views']} | {r['burst']:.2f} s | {r['floor']:.2f} s | {r['ratio']:.2f}x | {r['cpu_per_refresh_ms']:.2f} ms "
-              f"| {r['idle_jvm']:.2f} | {r['idle_sessions']:.2f} | {r['metrics_bytes'] / 1024:.0f} KiB, {r['metrics_time'] * 1000:.0f} ms "
+        print(f"| {r['views']} | {r['burst']:.2f} s | {r['floor']:.2f} s | {r['pair']:.2f} s | {r['ratio']:.2f}x | {r['pair_ratio']:.2f}x "
+              f"| {r['cpu_per_refresh_ms']:.2f} ms | {r['idle_jvm']:.2f} | {r['idle_sessions']:.2f} "
+              f"| {r['metrics_time'] * 1000:.0f} ms, {r['metrics_wire'] / 1024:.0f} KiB, {r['metrics_bytes'] / 1024:.0f} KiB "
               f"| {r['series']} | {r['views_bytes'] / 1024:.0f} KiB, {r['views_time'] * 1000:.0f} ms "
               f"| {r['summary_bytes']} B, {r['summary_time'] * 1000:.1f} ms | {r['rss']:.0f} / {r['rss_peak']:.0f} MiB "
               f"| {r['fingerprint_ms']:.3f} ms |")

@@ -69,6 +69,8 @@ public final class Configuration {
         }
         GlobalSettings global = new GlobalSettings(
                 concurrency,
+                new GlobalSettings.RefreshSession(values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0,
+                        200)),
                 config.instance().trim(),
                 new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()), config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
@@ -118,7 +120,7 @@ public final class Configuration {
                 java.util.stream.Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key")).toList();
 
         /** Keys that are not per view. */
-        static final List<String> GLOBAL_KEYS = List.of("concurrency", "instance", "discovery.schemas", "discovery.include",
+        static final List<String> GLOBAL_KEYS = List.of("concurrency", "refresh-session.max-runs", "instance", "discovery.schemas", "discovery.include",
                 "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval", "scheduler.timers",
                 "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
                 "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",

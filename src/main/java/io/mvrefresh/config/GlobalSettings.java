@@ -10,6 +10,7 @@ import java.util.Optional;
  */
 public record GlobalSettings(
         int concurrency,
+        RefreshSession refreshSession,
         String instance,
         Discovery discovery,
         Scheduler scheduler,
@@ -23,6 +24,10 @@ public record GlobalSettings(
         Metrics metrics,
         Logging log,
         Changes changes) {
+
+    /** {@code mvrefresh.refresh-session.*}; {@code maxRuns} 0 is no limit. */
+    public record RefreshSession(int maxRuns) {
+    }
 
     /** {@code mvrefresh.discovery.*}. */
     public record Discovery(List<String> schemas, List<String> include, List<String> exclude, Duration rescanInterval) {

@@ -32,6 +32,10 @@ public interface MvRefreshConfig {
     @WithDefault("2")
     String concurrency();
 
+    /** The PostgreSQL sessions refreshes run on. */
+    @WithName("refresh-session")
+    RefreshSession refreshSession();
+
     /** Dispatcher behaviour. */
     Scheduler scheduler();
 
@@ -319,6 +323,19 @@ public interface MvRefreshConfig {
         @WithName("liveness-timeout")
         @WithDefault("60s")
         String livenessTimeout();
+    }
+
+    /** The PostgreSQL sessions refreshes run on. */
+    interface RefreshSession {
+        /**
+         * Runs (refreshes and checks) a refresh session serves before it is closed and replaced by
+         * a new one; {@code 0} keeps it until its connection is lost. A PostgreSQL backend keeps
+         * memory for every {@code REFRESH ... CONCURRENTLY} it ran and gets slower with it, so a
+         * session that lives forever grows without bound. Defaults to {@code 200}.
+         */
+        @WithName("max-runs")
+        @WithDefault("200")
+        String maxRuns();
     }
 
     /** State schema management. */

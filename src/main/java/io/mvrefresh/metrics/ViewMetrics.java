@@ -1,18 +1,19 @@
 package io.mvrefresh.metrics;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.Collector;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.ToDoubleFunction;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleBiFunction;
 
 /**
  * The per-view gauges. The scheduler publishes a view's values when they change; a scrape reads
@@ -24,6 +25,11 @@ import java.util.function.ToDoubleFunction;
  * {@code mvrefresh_view_paused 1} while paused, {@code mvrefresh_view_enabled 0} while disabled,
  * {@code mvrefresh_view_missing 1} while missing, {@code mvrefresh_view_consecutive_failures} while
  * its refreshes fail. Alerts filter with {@code unless}.
+ *
+ * <p>One Prometheus collector renders them all in one pass over the views, rather than a
+ * Micrometer gauge per view and series: at 5,000 views that is 30,000 gauges, and a scrape spent
+ * most of its time and some 40 MB of garbage looking each one up and converting its name and tags
+ * (docs/benchmarks.md, "Scale"). The families are named and described as Micrometer named them.
  */
 @ApplicationScoped
 public class ViewMetrics {
@@ -41,115 +47,117 @@ public class ViewMetrics {
             int consecutiveFailures) {
     }
 
+    private static final List<String> VIEW_LABEL = List.of("view");
+
+    /** Each family: its name, help, when a view has the series, and its value. */
     private enum Series {
-        STALENESS, LAST_SUCCESS, LAST_FRESH, LAST_DURATION, PERIOD, TARGET, LAG, PAUSED, ENABLED, MISSING, FAILURES
+        STALENESS("mvrefresh_view_staleness_seconds", "Seconds since the view was last known fresh (refreshed, or checked unchanged)",
+                values -> true, (values, now) -> values.freshAsOf() == null ? Double.NaN : secondsBetween(values.freshAsOf(), now)),
+        LAST_SUCCESS("mvrefresh_view_last_success_timestamp_seconds", "When the view was last refreshed successfully (Unix time)",
+                values -> true, (values, now) -> epochSeconds(values.lastSuccessAt())),
+        LAST_FRESH("mvrefresh_view_last_fresh_timestamp_seconds",
+                "When the view was last known fresh: a successful refresh, or a check that found nothing changed (Unix time)",
+                values -> true, (values, now) -> epochSeconds(values.freshAsOf())),
+        LAST_DURATION("mvrefresh_view_last_refresh_duration_seconds", "How long the view's last successful refresh took",
+                values -> values.lastRefreshDuration() != null, (values, now) -> values.lastRefreshDuration().toMillis() / 1000.0),
+        PERIOD("mvrefresh_view_interval_seconds", "The view's refresh period: its interval, or its cron schedule's current period",
+                values -> values.period().isPresent(), (values, now) -> values.period().get().toMillis() / 1000.0),
+        TARGET("mvrefresh_view_freshness_target_seconds",
+                "The view's freshness target (max-staleness): how far it may lag its base tables",
+                values -> values.target().isPresent(), (values, now) -> values.target().get().toMillis() / 1000.0),
+        LAG("mvrefresh_view_lag_seconds",
+                "How far the view lags its base tables as far as mvrefresh can see: time since the first change not refreshed yet",
+                Values::watchable, (values, now) -> values.changedSince() == null ? 0.0 : secondsBetween(values.changedSince(), now)),
+        PAUSED("mvrefresh_view_paused", "1 while the view is paused (absent otherwise)", Values::paused, (values, now) -> 1.0),
+        ENABLED("mvrefresh_view_enabled", "0 while the view is disabled (absent otherwise)", values -> !values.enabled(),
+                (values, now) -> 0.0),
+        MISSING("mvrefresh_view_missing", "1 while a configured view does not exist in PostgreSQL (absent otherwise)", Values::missing,
+                (values, now) -> 1.0),
+        FAILURES("mvrefresh_view_consecutive_failures", "Refreshes of the view that failed in a row, while it is failing (absent otherwise)",
+                values -> values.consecutiveFailures() > 0, (values, now) -> values.consecutiveFailures());
+
+        final String metric;
+        final String help;
+        final Predicate<Values> present;
+        final ToDoubleBiFunction<Values, Instant> value;
+
+        Series(String metric, String help, Predicate<Values> present, ToDoubleBiFunction<Values, Instant> value) {
+            this.metric = metric;
+            this.help = help;
+            this.present = present;
+            this.value = value;
+        }
     }
 
-    private final MeterRegistry registry;
+    private static final Series[] SERIES = Series.values();
+
     private final Clock clock;
     private final Map<String, Published> published = new ConcurrentHashMap<>();
 
-    public ViewMetrics(MeterRegistry registry, Clock clock) {
-        this.registry = registry;
+    public ViewMetrics(PrometheusMeterRegistry registry, Clock clock) {
         this.clock = clock;
+        new Families().register(registry.getPrometheusRegistry());
     }
 
-    /** Publishes {@code view}'s current values, registering or removing its gauges as they apply. */
+    /** Publishes {@code view}'s current values; the series that apply to them appear at the next scrape. */
     public void publish(String view, Values values) {
-        Published holder = published.computeIfAbsent(view, key -> new Published());
-        synchronized (holder) {
-            holder.values = values;
-            show(holder, view, Series.STALENESS, true);
-            show(holder, view, Series.LAST_SUCCESS, true);
-            show(holder, view, Series.LAST_FRESH, true);
-            show(holder, view, Series.LAST_DURATION, values.lastRefreshDuration() != null);
-            show(holder, view, Series.PERIOD, values.period().isPresent());
-            show(holder, view, Series.TARGET, values.target().isPresent());
-            show(holder, view, Series.LAG, values.watchable());
-            show(holder, view, Series.PAUSED, values.paused());
-            show(holder, view, Series.ENABLED, !values.enabled());
-            show(holder, view, Series.MISSING, values.missing());
-            show(holder, view, Series.FAILURES, values.consecutiveFailures() > 0);
-        }
+        published.computeIfAbsent(view, Published::new).values = values;
     }
 
-    /** Removes the gauges of every view not in {@code known}. */
+    /** Removes the series of every view not in {@code known}. */
     public void retainOnly(Set<String> known) {
-        published.entrySet().removeIf(entry -> {
-            if (known.contains(entry.getKey())) {
-                return false;
-            }
-            synchronized (entry.getValue()) {
-                entry.getValue().meters.values().forEach(registry::remove);
-                entry.getValue().meters.clear();
-            }
-            return true;
-        });
+        published.keySet().retainAll(known);
     }
 
-    private void show(Published holder, String view, Series series, boolean present) {
-        Meter meter = holder.meters.get(series);
-        if (present && meter == null) {
-            holder.meters.put(series, register(holder, view, series));
-        } else if (!present && meter != null) {
-            registry.remove(meter);
-            holder.meters.remove(series);
+    /** What a scrape renders, read from the published values in one pass. */
+    List<Collector.MetricFamilySamples> collect() {
+        Instant now = clock.instant();
+        List<List<Collector.MetricFamilySamples.Sample>> samples = new ArrayList<>(SERIES.length);
+        for (int i = 0; i < SERIES.length; i++) {
+            samples.add(new ArrayList<>(i < 4 ? published.size() : 16));
         }
-    }
-
-    private Meter register(Published holder, String view, Series series) {
-        return switch (series) {
-            case STALENESS -> gauge("mvrefresh.view.staleness", "seconds", view, holder,
-                    "Seconds since the view was last known fresh (refreshed, or checked unchanged)",
-                    h -> h.values.freshAsOf() == null ? Double.NaN : secondsSince(h.values.freshAsOf()));
-            case LAST_SUCCESS -> gauge("mvrefresh.view.last.success.timestamp", "seconds", view, holder,
-                    "When the view was last refreshed successfully (Unix time)", h -> epochSeconds(h.values.lastSuccessAt()));
-            case LAST_FRESH -> gauge("mvrefresh.view.last.fresh.timestamp", "seconds", view, holder,
-                    "When the view was last known fresh: a successful refresh, or a check that found nothing changed (Unix time)",
-                    h -> epochSeconds(h.values.freshAsOf()));
-            case LAST_DURATION -> gauge("mvrefresh.view.last.refresh.duration", "seconds", view, holder,
-                    "How long the view's last successful refresh took",
-                    h -> h.values.lastRefreshDuration() == null ? Double.NaN : h.values.lastRefreshDuration().toMillis() / 1000.0);
-            case PERIOD -> gauge("mvrefresh.view.interval", "seconds", view, holder,
-                    "The view's refresh period: its interval, or its cron schedule's current period",
-                    h -> h.values.period().map(period -> period.toMillis() / 1000.0).orElse(Double.NaN));
-            case TARGET -> gauge("mvrefresh.view.freshness.target", "seconds", view, holder,
-                    "The view's freshness target (max-staleness): how far it may lag its base tables",
-                    h -> h.values.target().map(target -> target.toMillis() / 1000.0).orElse(Double.NaN));
-            case LAG -> gauge("mvrefresh.view.lag", "seconds", view, holder,
-                    "How far the view lags its base tables as far as mvrefresh can see: time since the first change not refreshed yet",
-                    h -> h.values.changedSince() == null ? 0.0 : secondsSince(h.values.changedSince()));
-            case PAUSED -> gauge("mvrefresh.view.paused", null, view, holder, "1 while the view is paused (absent otherwise)", h -> 1.0);
-            case ENABLED -> gauge("mvrefresh.view.enabled", null, view, holder, "0 while the view is disabled (absent otherwise)", h -> 0.0);
-            case MISSING -> gauge("mvrefresh.view.missing", null, view, holder,
-                    "1 while a configured view does not exist in PostgreSQL (absent otherwise)", h -> 1.0);
-            case FAILURES -> gauge("mvrefresh.view.consecutive.failures", null, view, holder,
-                    "Refreshes of the view that failed in a row, while it is failing (absent otherwise)",
-                    h -> h.values.consecutiveFailures());
-        };
-    }
-
-    private Meter gauge(String metric, String unit, String view, Published holder, String description,
-            ToDoubleFunction<Published> value) {
-        Gauge.Builder<Published> builder = Gauge.builder(metric, holder, value).description(description).tag("view", view)
-                .strongReference(true);
-        if (unit != null) {
-            builder.baseUnit(unit);
+        for (Published view : published.values()) {
+            Values values = view.values;
+            for (Series series : SERIES) {
+                if (series.present.test(values)) {
+                    samples.get(series.ordinal()).add(new Collector.MetricFamilySamples.Sample(series.metric, VIEW_LABEL,
+                            view.labelValues, series.value.applyAsDouble(values, now)));
+                }
+            }
         }
-        return builder.register(registry);
+        List<Collector.MetricFamilySamples> families = new ArrayList<>(SERIES.length);
+        for (Series series : SERIES) {
+            List<Collector.MetricFamilySamples.Sample> rendered = samples.get(series.ordinal());
+            if (!rendered.isEmpty()) {
+                families.add(new Collector.MetricFamilySamples(series.metric, Collector.Type.GAUGE, series.help, rendered));
+            }
+        }
+        return families;
     }
 
     private static double epochSeconds(Instant instant) {
         return instant == null ? Double.NaN : instant.toEpochMilli() / 1000.0;
     }
 
-    private double secondsSince(Instant instant) {
-        return Math.max(0, Duration.between(instant, clock.instant()).toMillis() / 1000.0);
+    private static double secondsBetween(Instant from, Instant to) {
+        return Math.max(0, Duration.between(from, to).toMillis() / 1000.0);
     }
 
-    /** One view's values and the gauges registered for it. */
+    /** One view's label value, kept so a scrape does not build it again, and its values. */
     private static final class Published {
+        final List<String> labelValues;
         volatile Values values;
-        final Map<Series, Meter> meters = new EnumMap<>(Series.class);
+
+        Published(String view) {
+            this.labelValues = List.of(view);
+        }
+    }
+
+    /** The collector Prometheus asks at every scrape. */
+    private final class Families extends Collector {
+        @Override
+        public List<MetricFamilySamples> collect() {
+            return ViewMetrics.this.collect();
+        }
     }
 }

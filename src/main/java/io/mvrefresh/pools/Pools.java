@@ -6,9 +6,10 @@ import io.quarkus.reactive.pg.client.PgPoolCreator;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnectOptions;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -38,8 +39,9 @@ public class Pools implements PgPoolCreator {
             "idle_in_transaction_session_timeout", "60s");
 
     private final int concurrency;
+    private final int sessionMaxRuns;
     private final String applicationName;
-    private volatile io.vertx.mutiny.sqlclient.Pool refreshes;
+    private volatile RefreshSessions refreshes;
     private volatile List<PgConnectOptions> configured;
 
     /**
@@ -47,15 +49,16 @@ public class Pools implements PgPoolCreator {
      * configuration is found invalid (which then stops the application with its own message).
      */
     public Pools(MvRefreshConfig config) {
-        this.concurrency = concurrency(config.concurrency());
+        this.concurrency = wholeNumber(config.concurrency(), 1, 1);
+        this.sessionMaxRuns = wholeNumber(config.refreshSession().maxRuns(), 0, 0);
         this.applicationName = applicationName(config.instance().trim());
     }
 
-    private static int concurrency(String text) {
+    private static int wholeNumber(String text, int min, int fallback) {
         try {
-            return Math.max(1, Integer.parseInt(text.trim()));
+            return Math.max(min, Integer.parseInt(text.trim()));
         } catch (NumberFormatException e) {
-            return 1;
+            return fallback;
         }
     }
 
@@ -63,22 +66,17 @@ public class Pools implements PgPoolCreator {
     @Override
     public Pool create(Input input) {
         configured = List.copyOf(input.pgConnectOptionsList());
-        PoolOptions refreshOptions = new PoolOptions(input.poolOptions()).setMaxSize(Math.max(1, concurrency)).setShared(false)
-                .setName("mvrefresh-refreshes");
-        refreshes = io.vertx.mutiny.sqlclient.Pool.newInstance(PgBuilder.pool()
-                .with(refreshOptions)
-                .connectingTo(sessions(input.pgConnectOptionsList(), applicationName + "/refresh", REFRESH_SESSION))
-                .using(input.vertx())
-                .build());
+        refreshes = new RefreshSessions(input.vertx(), sessions(input.pgConnectOptionsList(), applicationName + "/refresh",
+                REFRESH_SESSION), concurrency, sessionMaxRuns);
         return PgBuilder.pool()
                 .with(input.poolOptions())
-                .connectingTo(sessions(input.pgConnectOptionsList(), applicationName, HOUSEKEEPING_SESSION))
+                .connectingTo(List.<SqlConnectOptions>copyOf(sessions(input.pgConnectOptionsList(), applicationName, HOUSEKEEPING_SESSION)))
                 .using(input.vertx())
                 .build();
     }
 
-    /** The pool only refreshes use: {@code mvrefresh.concurrency} connections. */
-    public io.vertx.mutiny.sqlclient.Pool refreshes() {
+    /** The sessions only refreshes use: at most {@code mvrefresh.concurrency}. */
+    public RefreshSessions refreshes() {
         if (refreshes == null) {
             // The refresh pool is built with the default one, which Quarkus builds on first use.
             Arc.container().instance(io.vertx.mutiny.sqlclient.Pool.class).get().getDelegate().size();
@@ -86,14 +84,21 @@ public class Pools implements PgPoolCreator {
         return refreshes;
     }
 
+    /** Ends the idle refresh sessions with a proper goodbye to the server, after the last refresh drained. */
+    @PreDestroy
+    void closeRefreshSessions() {
+        if (refreshes != null && !io.vertx.core.Context.isOnEventLoopThread()) {
+            refreshes.close().onFailure().recoverWithNull().await().atMost(Duration.ofSeconds(5));
+        }
+    }
+
     /** Options for the connection that LISTENs for change notifications (one, outside both pools). */
     public PgConnectOptions listenOptions() {
         refreshes();
-        PgConnectOptions options = (PgConnectOptions) sessions(configured, applicationName + "/listen", REFRESH_SESSION).getFirst();
-        return options;
+        return sessions(configured, applicationName + "/listen", REFRESH_SESSION).getFirst();
     }
 
-    private static List<SqlConnectOptions> sessions(List<PgConnectOptions> configured, String name, Map<String, String> settings) {
+    private static List<PgConnectOptions> sessions(List<PgConnectOptions> configured, String name, Map<String, String> settings) {
         return configured.stream().map(options -> {
             PgConnectOptions session = new PgConnectOptions(options);
             session.addProperty("application_name", name);
@@ -103,7 +108,7 @@ public class Pools implements PgPoolCreator {
                     session.addProperty(key, value);
                 }
             });
-            return (SqlConnectOptions) session;
+            return session;
         }).toList();
     }
 

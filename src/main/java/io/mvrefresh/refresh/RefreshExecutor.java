@@ -73,7 +73,7 @@ public class RefreshExecutor {
     public Uni<CompletedRun> execute(RefreshJob job) {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
-        return pools.refreshes().withConnection(conn -> {
+        return pools.refreshes().withSession(conn -> {
                     inFlight.put(job.runId(), conn);
                     return refreshInTransaction(conn, job, startedAt, attempted)
                             .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
