@@ -64,7 +64,7 @@ public final class RefreshSessions {
             return Uni.createFrom().completionStage(pending)
                     .onCancellation().invoke(() -> {
                         // Given up before the session came: if it came all the same, the next run gets it.
-                        if (!pending.cancel(false) && claimed.compareAndSet(false, true)) {
+                        if (!pending.cancel(false) && !pending.isCompletedExceptionally() && claimed.compareAndSet(false, true)) {
                             handOver(pending.join()).subscribe().with(done -> { }, failure -> { });
                         }
                     })
