@@ -37,6 +37,7 @@ public class CatalogReader {
      * it when done, so scans that overlap each still see one consistent picture.
      */
     private volatile Map<Long, Walked> walked = Map.of();
+    private volatile int walkedInLastRead;
 
     /** One view's walk: its rule's version, the rows it went through (with their versions), and the relations it found, by oid. */
     private record Walked(String ruleVersion, Map<Node, String> nodes, Map<Long, RelationName> relations, Reads reads) {
@@ -83,12 +84,21 @@ public class CatalogReader {
                     Map<Long, Walked> known = new HashMap<>(walked);
                     known.keySet().retainAll(byOid.keySet());
                     return changedSinceLastWalk(conn, byOid, known)
+                            .invoke(stale -> walkedInLastRead = stale.size())
                             .flatMap(stale -> walk(conn, stale, byOid, known))
                             .map(ignored -> {
                                 walked = Map.copyOf(known);
                                 return assemble(byOid, known);
                             });
                 }));
+    }
+
+    /**
+     * How many views the last {@link #read} walked again (new, re-created, or reading something
+     * whose definition changed); the others kept what an earlier walk found.
+     */
+    public int walkedInLastRead() {
+        return walkedInLastRead;
     }
 
     /** The views to walk again: new ones, re-created ones, and those whose walk went through a changed row. */

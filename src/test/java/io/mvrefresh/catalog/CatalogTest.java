@@ -48,6 +48,9 @@ class CatalogTest {
     @Inject
     Dispatcher dispatcher;
 
+    @Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
     @BeforeAll
     static void leaveAnInvalidIndex() {
         try {
@@ -160,7 +163,11 @@ class CatalogTest {
     }
 
     private Map<ViewId, CatalogView> rescanOf(String schema) {
-        return reader.read(List.of(schema), Set.of()).await().atMost(Duration.ofSeconds(10));
+        return rescanOf(reader, schema);
+    }
+
+    private static Map<ViewId, CatalogView> rescanOf(CatalogReader scanner, String schema) {
+        return scanner.read(List.of(schema), Set.of()).await().atMost(Duration.ofSeconds(10));
     }
 
     private static ViewId in(String name) {
@@ -169,6 +176,8 @@ class CatalogTest {
 
     @Test
     void shouldWalkAgainOnlyWhatChangedYetMissNoChange() {
+        // A reader of its own: the application's periodic rescan (other schemas) shares nothing with it.
+        CatalogReader scanner = new CatalogReader(pool);
         POSTGRES.execute("""
                 CREATE SCHEMA rescan;
                 CREATE TABLE rescan.first (id int PRIMARY KEY);
@@ -178,26 +187,29 @@ class CatalogTest {
                 CREATE MATERIALIZED VIEW rescan.mv_through_view AS SELECT id FROM rescan.plain;
                 CREATE MATERIALIZED VIEW rescan.mv_through_function AS SELECT rescan.counted() AS n;
                 """);
-        Map<ViewId, CatalogView> views = rescanOf("rescan");
+        Map<ViewId, CatalogView> views = rescanOf(scanner, "rescan");
         assertThat(views.get(in("mv_through_view")).baseRelations()).containsExactly(in("first"));
         assertThat(views.get(in("mv_through_function")).baseRelations()).containsExactly(in("first"));
         assertThat(views.get(in("mv_through_function")).changeDetectionBlockers()).isEmpty();
-        assertThat(rescanOf("rescan")).as("nothing changed, the same answer").isEqualTo(views);
+        assertThat(rescanOf(scanner, "rescan")).as("nothing changed, the same answer").isEqualTo(views);
+        assertThat(scanner.walkedInLastRead()).as("views walked again when nothing changed").isZero();
 
-        // A plain view replaced to read another table.
+        // A plain view replaced to read another table: only the view reading it is walked again.
         POSTGRES.execute("CREATE OR REPLACE VIEW rescan.plain AS SELECT id FROM rescan.second");
-        assertThat(rescanOf("rescan").get(in("mv_through_view")).baseRelations()).containsExactly(in("second"));
+        assertThat(rescanOf(scanner, "rescan").get(in("mv_through_view")).baseRelations()).containsExactly(in("second"));
+        assertThat(scanner.walkedInLastRead()).isEqualTo(1);
 
         // A function body replaced: another table, and now a time function too.
         POSTGRES.execute("CREATE OR REPLACE FUNCTION rescan.counted() RETURNS bigint LANGUAGE sql STABLE"
                 + " BEGIN ATOMIC SELECT count(*) FROM rescan.second WHERE now() > '2000-01-01'; END");
-        CatalogView function = rescanOf("rescan").get(in("mv_through_function"));
+        CatalogView function = rescanOf(scanner, "rescan").get(in("mv_through_function"));
+        assertThat(scanner.walkedInLastRead()).as("only the view calling the function").isEqualTo(1);
         assertThat(function.baseRelations()).containsExactly(in("second"));
         assertThat(function.changeDetectionBlockers()).anyMatch(reason -> reason.contains("now()"));
 
         // A table read renamed.
         POSTGRES.execute("ALTER TABLE rescan.second RENAME TO renamed");
-        views = rescanOf("rescan");
+        views = rescanOf(scanner, "rescan");
         assertThat(views.get(in("mv_through_view")).baseRelations()).containsExactly(in("renamed"));
         assertThat(views.get(in("mv_through_function")).baseRelations()).containsExactly(in("renamed"));
 
@@ -208,11 +220,11 @@ class CatalogTest {
                 DROP MATERIALIZED VIEW rescan.mv_through_function;
                 CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT 1 AS one;
                 """);
-        views = rescanOf("rescan");
+        views = rescanOf(scanner, "rescan");
         assertThat(views.get(in("mv_through_view")).hasUsableUniqueIndex()).isTrue();
         assertThat(views).containsKeys(in("mv_new"), in("mv_again")).doesNotContainKey(in("mv_through_function"));
         assertThat(views.get(in("mv_new")).baseRelations()).containsExactly(in("first"));
         POSTGRES.execute("DROP MATERIALIZED VIEW rescan.mv_again; CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT id FROM rescan.renamed");
-        assertThat(rescanOf("rescan").get(in("mv_again")).baseRelations()).containsExactly(in("renamed"));
+        assertThat(rescanOf(scanner, "rescan").get(in("mv_again")).baseRelations()).containsExactly(in("renamed"));
     }
 }
