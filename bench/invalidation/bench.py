@@ -105,7 +105,8 @@ class Mvrefresh:
         self.port = harness.free_port()
         self.management = harness.free_port()
         java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
-        self.process = subprocess.Popen([java,
+        # The image's JVM options and environment, as the other benchmarks start it.
+        self.process = subprocess.Popen([java, *harness.JVM_OPTIONS,
             f"-Dquarkus.http.port={self.port}", f"-Dquarkus.management.port={self.management}",
             f"-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/{DB}",
             f"-Dquarkus.datasource.username={os.environ.get('PGUSER', 'postgres')}",
@@ -115,7 +116,7 @@ class Mvrefresh:
             f"-Dmvrefresh.admin.token={TOKEN}", "-Dmvrefresh.defaults.interval=1d",
             "-Dmvrefresh.views.\"public.mv_bench\".invalidate.patterns=" + PATTERN,
             "-jar", os.path.join(ROOT, "target", "quarkus-app", "quarkus-run.jar")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, env={**os.environ, **harness.JVM_ENVIRONMENT})
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
