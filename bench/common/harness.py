@@ -42,18 +42,17 @@ def psql(sql, db):
                           env={**os.environ, "PGPASSWORD": PGPASSWORD}).stdout.strip()
 
 
-def psql_script(script, db):
-    """Runs a script through one session; answers the wall time."""
-    started = time.monotonic()
-    subprocess.run(PSQL + ["-d", db, "-v", "ON_ERROR_STOP=1"], input=script, text=True, check=True, capture_output=True,
-                   env={**os.environ, "PGPASSWORD": PGPASSWORD})
-    return time.monotonic() - started
-
-
 def psql_script_output(script, db):
     """Runs a script through one session; answers what its statements printed."""
     return subprocess.run(PSQL + ["-d", db, "-v", "ON_ERROR_STOP=1"], input=script, text=True, check=True, capture_output=True,
                           env={**os.environ, "PGPASSWORD": PGPASSWORD}).stdout
+
+
+def psql_script(script, db):
+    """Runs a script through one session; answers the wall time."""
+    started = time.monotonic()
+    psql_script_output(script, db)
+    return time.monotonic() - started
 
 
 def psql_scripts_at_once(scripts, db):
@@ -71,6 +70,15 @@ def psql_scripts_at_once(scripts, db):
     return time.monotonic() - started
 
 
+def vacuum_catalogs(db):
+    """Every REFRESH leaves dead catalog rows behind (CONCURRENTLY creates and drops temporary
+    tables, a plain one gives its view a new file and so a new pg_class row version), faster than
+    autovacuum's default pace removes them, and every later statement pays for reading past them.
+    Benchmarks vacuum before each contender so all start from the same catalogs, as on a database
+    where autovacuum keeps up between bursts."""
+    psql("VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend", db)
+
+
 def recreate_database(db):
     psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)", "postgres")
     psql(f"CREATE DATABASE {db}", "postgres")
@@ -86,6 +94,12 @@ def create_tiny_views(db, schema, views, sources=50):
         statements.append(f"CREATE MATERIALIZED VIEW {schema}.mv_{i:05d} AS SELECT id, value + {i} AS value FROM {schema}.source_{i % sources}")
         statements.append(f"CREATE UNIQUE INDEX ON {schema}.mv_{i:05d} (id)")
     psql_script(";\n".join(statements) + ";\nANALYZE;\n", db)
+
+
+def tiny_view_refreshes(schema, numbers, concurrently=True):
+    """REFRESH statements, one per line, for the views of create_tiny_views with these numbers."""
+    keyword = "CONCURRENTLY " if concurrently else ""
+    return "".join(f"REFRESH MATERIALIZED VIEW {keyword}{schema}.mv_{i:05d};\n" for i in numbers)
 
 
 def drop_database(db):
@@ -181,6 +195,25 @@ class Mvrefresh:
 
     def post(self, path):
         return json.loads(self.request("POST", path))
+
+    def last_run_id(self):
+        return int(psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run", self.db))
+
+    def burst(self, views):
+        """Forces every view (POST /admin/refresh) and waits for {views} successes; answers the
+        wall time from the first run queued to the last finished, and the JVM's CPU seconds meanwhile."""
+        before = self.last_run_id()
+        cpu_before = cpu_seconds(self.process.pid)
+        tickets = self.post("/admin/refresh")
+        assert len(tickets) == views, f"expected {views} runs, got {len(tickets)}"
+        wait_for(lambda: int(psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {before} AND outcome = 'success'",
+                                  self.db)) >= views, timeout=1800, every=0.2)
+        cpu = cpu_seconds(self.process.pid) - cpu_before
+        wall = float(psql(f"SELECT extract(epoch FROM max(finished_at) - min(queued_at)) FROM mvrefresh.refresh_run WHERE id > {before}",
+                          self.db))
+        failed = int(psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {before} AND outcome <> 'success'", self.db))
+        assert failed == 0, f"{failed} refreshes failed"
+        return wall, cpu
 
     def session_pids(self):
         rows = psql("SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'mvrefresh/bench%'", self.db)

@@ -43,45 +43,13 @@ def setup(views):
     harness.create_tiny_views(DB, "bench", views, SOURCES)
 
 
-def successes_after(run_id):
-    return int(harness.psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {run_id} AND outcome = 'success'", DB))
-
-
-def last_run_id():
-    return int(harness.psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run", DB))
-
-
-def mvrefresh_burst(app, views):
-    before_id = last_run_id()
-    cpu_before = harness.cpu_seconds(app.process.pid)
-    tickets = app.post("/admin/refresh")
-    assert len(tickets) == views, f"expected {views} runs, got {len(tickets)}"
-    harness.wait_for(lambda: successes_after(before_id) >= views, timeout=900, every=0.2)
-    cpu = harness.cpu_seconds(app.process.pid) - cpu_before
-    wall = float(harness.psql(f"SELECT extract(epoch FROM max(finished_at) - min(queued_at)) FROM mvrefresh.refresh_run WHERE id > {before_id}", DB))
-    failed = int(harness.psql(f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {before_id} AND outcome <> 'success'", DB))
-    assert failed == 0, f"{failed} refreshes failed"
-    return wall, cpu
-
-
-def refresh_statements(numbers):
-    return "".join(f"REFRESH MATERIALIZED VIEW CONCURRENTLY bench.mv_{i:05d};\n" for i in numbers)
-
-
 def floor_burst(views):
-    return harness.psql_script(refresh_statements(range(views)), DB)
+    return harness.psql_script(harness.tiny_view_refreshes("bench", range(views)), DB)
 
 
 def two_sessions_burst(views):
-    return harness.psql_scripts_at_once([refresh_statements(range(0, views, 2)), refresh_statements(range(1, views, 2))], DB)
-
-
-def vacuum_catalogs():
-    """Every REFRESH ... CONCURRENTLY creates and drops a temporary table: thousands of them leave
-    dead rows in pg_class and pg_attribute faster than autovacuum's default pace removes them,
-    and every later statement pays for reading past them. Each contender starts from the same
-    catalogs, as on a database where autovacuum keeps up between bursts."""
-    harness.psql("VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend", DB)
+    return harness.psql_scripts_at_once([harness.tiny_view_refreshes("bench", range(0, views, 2)),
+                                         harness.tiny_view_refreshes("bench", range(1, views, 2))], DB)
 
 
 def timed_get(app, path, management=False, times=5):
@@ -140,12 +108,12 @@ def measure(views, runs):
             "SELECT count(*) FROM mvrefresh.refresh_run WHERE outcome = 'success'", DB)) >= views, timeout=1800, every=0.5)
         walls, floors, pairs, cpus = [], [], [], []
         for _ in range(runs):
-            vacuum_catalogs()
+            harness.vacuum_catalogs(DB)
             floors.append(floor_burst(views))
-            vacuum_catalogs()
+            harness.vacuum_catalogs(DB)
             pairs.append(two_sessions_burst(views))
-            vacuum_catalogs()
-            wall, cpu = mvrefresh_burst(app, views)
+            harness.vacuum_catalogs(DB)
+            wall, cpu = app.burst(views)
             walls.append(wall)
             cpus.append(cpu)
         result.update(burst=statistics.median(walls), floor=statistics.median(floors), pair=statistics.median(pairs),
@@ -157,7 +125,7 @@ def measure(views, runs):
         time.sleep(IDLE_SECONDS)
         jvm, sessions = harness.cpu_between(before, app.cpu())
         result.update(idle_jvm=jvm * 60 / IDLE_SECONDS, idle_sessions=sessions * 60 / IDLE_SECONDS,
-                      idle_refreshes=last_run_id())
+                      idle_refreshes=app.last_run_id())
 
         result["metrics_time"], result["metrics_wire"], result["metrics_bytes"], result["series"] = scrape(app)
         result["views_time"], result["views_bytes"] = timed_get(app, "/admin/views")

@@ -73,13 +73,6 @@ def view_names():
     return [f"bench.mv_{i:03d}" for i in range(1, VIEWS + 1)]
 
 
-def vacuum_catalogs():
-    """Each plain REFRESH gives its view a new file and so a new pg_class row version; hundreds
-    of them leave dead rows faster than autovacuum's default pace removes them. Each contender
-    starts from the same catalogs, or whoever runs later pays for the others' refreshes."""
-    psql("VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend")
-
-
 def time_loop(parallelism):
     started = time.monotonic()
     subprocess.run(["xargs", "-P", str(parallelism), "-I{}"] + PG + ["-d", DB, "-c", "REFRESH MATERIALIZED VIEW {}"],
@@ -200,11 +193,11 @@ def bench_interleaved(concurrency, repetitions):
             mvrefresh_batch(app, concurrency)
         results = []
         for _ in range(repetitions):
-            vacuum_catalogs()
+            harness.vacuum_catalogs(DB)
             floor = time_one_session()
-            vacuum_catalogs()
+            harness.vacuum_catalogs(DB)
             loop = time_loop(concurrency)
-            vacuum_catalogs()
+            harness.vacuum_catalogs(DB)
             batch = mvrefresh_batch(app, concurrency)
             batch.update(floor=floor, loop=loop)
             results.append(batch)

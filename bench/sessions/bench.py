@@ -28,31 +28,13 @@ MEMORY = "SELECT 'memory', sum(total_bytes) FROM pg_backend_memory_contexts;\n"
 MARK = "SELECT 'mark', extract(epoch FROM clock_timestamp());\n"
 
 
-def statements(views, concurrently):
-    keyword = "CONCURRENTLY " if concurrently else ""
-    return "".join(f"REFRESH MATERIALIZED VIEW {keyword}bench.mv_{i:05d};\n" for i in range(views))
-
-
 def one_session(views, passes, concurrently):
     """Pass times (s) and the backend's memory (MiB) at the start and after each pass, all in one session."""
-    script = MEMORY + MARK + (statements(views, concurrently) + MARK + MEMORY) * passes
+    script = MEMORY + MARK + (harness.tiny_view_refreshes("bench", range(views), concurrently) + MARK + MEMORY) * passes
     output = harness.psql_script_output(script, DB)
     marks = [float(line.split("|")[1]) for line in output.splitlines() if line.startswith("mark|")]
     memory = [int(line.split("|")[1]) / 1024 / 1024 for line in output.splitlines() if line.startswith("memory|")]
     return [later - earlier for earlier, later in zip(marks, marks[1:])], memory
-
-
-def vacuum_catalogs():
-    harness.psql("VACUUM pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend", DB)
-
-
-def burst(app, views):
-    before = int(harness.psql("SELECT coalesce(max(id), 0) FROM mvrefresh.refresh_run", DB))
-    app.post("/admin/refresh")
-    harness.wait_for(lambda: int(harness.psql(
-        f"SELECT count(*) FROM mvrefresh.refresh_run WHERE id > {before} AND outcome = 'success'", DB)) >= views, timeout=1800, every=0.2)
-    return float(harness.psql(
-        f"SELECT extract(epoch FROM max(finished_at) - min(queued_at)) FROM mvrefresh.refresh_run WHERE id > {before}", DB))
 
 
 def private_memory_mib(instance):
@@ -75,9 +57,9 @@ def main():
     harness.recreate_database(DB)
     harness.create_tiny_views(DB, "bench", options.views)
 
-    vacuum_catalogs()
+    harness.vacuum_catalogs(DB)
     concurrent_times, concurrent_memory = one_session(options.views, options.passes, True)
-    vacuum_catalogs()
+    harness.vacuum_catalogs(DB)
     plain_times, plain_memory = one_session(options.views, options.passes, False)
 
     contenders = {"kept": "0", "replaced": "200"}
@@ -92,8 +74,8 @@ def main():
         bursts = {name: [] for name in contenders}
         for _ in range(options.passes):
             for name, app in apps.items():
-                vacuum_catalogs()
-                bursts[name].append(burst(app, options.views))
+                harness.vacuum_catalogs(DB)
+                bursts[name].append(app.burst(options.views)[0])
         memory = {name: private_memory_mib(f"bench-{name}") for name in contenders}
     finally:
         for app in apps.values():

@@ -114,7 +114,7 @@ public class ViewMetrics {
         Instant now = clock.instant();
         List<List<Collector.MetricFamilySamples.Sample>> samples = new ArrayList<>(SERIES.length);
         for (int i = 0; i < SERIES.length; i++) {
-            samples.add(new ArrayList<>(i < 4 ? published.size() : 16));
+            samples.add(new ArrayList<>());
         }
         for (Published view : published.values()) {
             Values values = view.values;

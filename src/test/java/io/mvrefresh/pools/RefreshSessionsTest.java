@@ -61,10 +61,7 @@ class RefreshSessionsTest {
     void shouldReplaceASessionAfterItsMaximumRuns() {
         sessions = sessions(1, 3);
 
-        List<Integer> pids = new ArrayList<>();
-        for (int run = 0; run < 7; run++) {
-            pids.add(backendPid());
-        }
+        List<Integer> pids = backendPidsOfRuns(7);
 
         assertThat(pids.subList(0, 3)).containsOnly(pids.get(0));
         assertThat(pids.subList(3, 6)).containsOnly(pids.get(3));
@@ -78,10 +75,7 @@ class RefreshSessionsTest {
     void shouldKeepASessionWithoutLimitWhenMaximumRunsIsZero() {
         sessions = sessions(1, 0);
 
-        List<Integer> pids = new ArrayList<>();
-        for (int run = 0; run < 5; run++) {
-            pids.add(backendPid());
-        }
+        List<Integer> pids = backendPidsOfRuns(5);
 
         assertThat(pids).containsOnly(pids.get(0));
     }
@@ -186,6 +180,15 @@ class RefreshSessionsTest {
                 .setDatabase(DATABASE).setUser(Postgres.USER).setPassword(Postgres.PASSWORD)
                 .addProperty("application_name", APPLICATION);
         return new RefreshSessions(vertx, List.of(options), capacity, maxRuns);
+    }
+
+    /** The backend each of {@code runs} runs in a row was served by. */
+    private List<Integer> backendPidsOfRuns(int runs) {
+        List<Integer> pids = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            pids.add(backendPid());
+        }
+        return pids;
     }
 
     private int backendPid() {
