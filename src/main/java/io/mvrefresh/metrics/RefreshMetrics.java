@@ -1,6 +1,5 @@
 package io.mvrefresh.metrics;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -8,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.mvrefresh.vocabulary.AppliedMode;
 import io.mvrefresh.vocabulary.Outcome;
 import io.mvrefresh.vocabulary.Priority;
-import io.mvrefresh.vocabulary.SkipReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.function.IntSupplier;
@@ -50,15 +48,6 @@ public class RefreshMetrics {
                     .strongReference(true)
                     .register(registry);
         }
-    }
-
-    /** A run that executed nothing, by reason ({@code mvrefresh_refresh_skipped_total}). */
-    public void refreshSkipped(String view, SkipReason reason) {
-        Counter.builder("mvrefresh.refresh.skipped")
-                .description("Runs that executed no REFRESH, by reason")
-                .tags(Tags.of("view", view, "reason", reason.label()))
-                .register(registry)
-                .increment();
     }
 
     /** How long a run waited between being queued and starting ({@code mvrefresh_queue_wait_seconds}). */

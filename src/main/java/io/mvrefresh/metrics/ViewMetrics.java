@@ -1,6 +1,7 @@
 package io.mvrefresh.metrics;
 
 import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.mvrefresh.vocabulary.SkipReason;
 import io.prometheus.client.Collector;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -12,24 +13,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleBiFunction;
 
 /**
- * The per-view gauges. The scheduler publishes a view's values when they change; a scrape reads
- * them (staleness and lag against the clock) without asking the scheduler anything.
+ * The per-view series: gauges and the skipped-runs counter. The scheduler publishes a view's values
+ * when they change and counts its skipped runs; a scrape reads them (staleness and lag against the
+ * clock) without asking the scheduler anything.
  *
- * <p>Cardinality is kept to about six series per view: staleness, last success, last fresh, last
- * refresh duration, lag (views whose changes can be detected) and either the schedule's period or
- * the freshness target. The states that are the exception exist only while they hold:
+ * <p>Cardinality is kept to six gauges per view: staleness, last success, last fresh, last refresh
+ * duration, lag (views whose changes can be detected) and either the schedule's period or the
+ * freshness target; plus {@code mvrefresh_refresh_skipped_total} for each reason the view's runs
+ * were skipped for (usually {@code unchanged} alone). The states that are the exception exist only
+ * while they hold:
  * {@code mvrefresh_view_paused 1} while paused, {@code mvrefresh_view_enabled 0} while disabled,
  * {@code mvrefresh_view_missing 1} while missing, {@code mvrefresh_view_consecutive_failures} while
  * its refreshes fail. Alerts filter with {@code unless}.
  *
  * <p>One Prometheus collector renders them all in one pass over the views, rather than a
- * Micrometer gauge per view and series: at 5,000 views that is 30,000 gauges, and a scrape spent
+ * Micrometer meter per view and series: at 5,000 views that is 35,000 meters, and a scrape spent
  * most of its time and some 40 MB of garbage looking each one up and converting its name and tags
- * (docs/benchmarks.md, "Scale"). The families are named and described as Micrometer named them.
+ * (docs/benchmarks.md, "Scale"). The families are named and described as Micrometer named them, and
+ * a view's series, counters included, go when the view does.
  */
 @ApplicationScoped
 public class ViewMetrics {
@@ -48,6 +54,10 @@ public class ViewMetrics {
     }
 
     private static final List<String> VIEW_LABEL = List.of("view");
+    private static final List<String> SKIP_LABELS = List.of("reason", "view");
+    private static final String SKIPPED = "mvrefresh_refresh_skipped";
+    private static final String SKIPPED_HELP = "Runs that executed no REFRESH, by reason";
+    private static final SkipReason[] SKIP_REASONS = SkipReason.values();
 
     /** Each family: its name, help, when a view has the series, and its value. */
     private enum Series {
@@ -104,6 +114,11 @@ public class ViewMetrics {
         published.computeIfAbsent(view, Published::new).values = values;
     }
 
+    /** Counts one run of {@code view} that executed no REFRESH ({@code mvrefresh_refresh_skipped_total}). */
+    public void skipped(String view, SkipReason reason) {
+        published.computeIfAbsent(view, Published::new).skipped.incrementAndGet(reason.ordinal());
+    }
+
     /** Removes the series of every view not in {@code known}. */
     public void retainOnly(Set<String> known) {
         published.keySet().retainAll(known);
@@ -116,12 +131,23 @@ public class ViewMetrics {
         for (int i = 0; i < SERIES.length; i++) {
             samples.add(new ArrayList<>());
         }
+        List<Collector.MetricFamilySamples.Sample> skipped = new ArrayList<>();
         for (Published view : published.values()) {
             Values values = view.values;
-            for (Series series : SERIES) {
-                if (series.present.test(values)) {
-                    samples.get(series.ordinal()).add(new Collector.MetricFamilySamples.Sample(series.metric, VIEW_LABEL,
-                            view.labelValues, series.value.applyAsDouble(values, now)));
+            // A run can be counted before the scheduler first publishes the view's values.
+            if (values != null) {
+                for (Series series : SERIES) {
+                    if (series.present.test(values)) {
+                        samples.get(series.ordinal()).add(new Collector.MetricFamilySamples.Sample(series.metric, VIEW_LABEL,
+                                view.labelValues, series.value.applyAsDouble(values, now)));
+                    }
+                }
+            }
+            for (SkipReason reason : SKIP_REASONS) {
+                long count = view.skipped.get(reason.ordinal());
+                if (count > 0) {
+                    skipped.add(new Collector.MetricFamilySamples.Sample(SKIPPED + "_total", SKIP_LABELS,
+                            view.skipLabelValues.get(reason.ordinal()), count));
                 }
             }
         }
@@ -131,6 +157,9 @@ public class ViewMetrics {
             if (!rendered.isEmpty()) {
                 families.add(new Collector.MetricFamilySamples(series.metric, Collector.Type.GAUGE, series.help, rendered));
             }
+        }
+        if (!skipped.isEmpty()) {
+            families.add(new Collector.MetricFamilySamples(SKIPPED, Collector.Type.COUNTER, SKIPPED_HELP, skipped));
         }
         return families;
     }
@@ -143,13 +172,20 @@ public class ViewMetrics {
         return Math.max(0, Duration.between(from, to).toMillis() / 1000.0);
     }
 
-    /** One view's label value, kept so a scrape does not build it again, and its values. */
+    /** One view's label values, kept so a scrape does not build them again, its values and its skipped runs. */
     private static final class Published {
         final List<String> labelValues;
+        final List<List<String>> skipLabelValues;
+        final AtomicLongArray skipped = new AtomicLongArray(SKIP_REASONS.length);
         volatile Values values;
 
         Published(String view) {
             this.labelValues = List.of(view);
+            List<List<String>> byReason = new ArrayList<>(SKIP_REASONS.length);
+            for (SkipReason reason : SKIP_REASONS) {
+                byReason.add(List.of(reason.label(), view));
+            }
+            this.skipLabelValues = List.copyOf(byReason);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.mvrefresh.scheduling;
 
 import io.mvrefresh.metrics.RefreshMetrics;
+import io.mvrefresh.metrics.ViewMetrics;
 import io.mvrefresh.refresh.RefreshOutcome;
 import io.mvrefresh.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,16 +13,18 @@ import java.time.Duration;
 public class RunMetrics {
 
     private final RefreshMetrics metrics;
+    private final ViewMetrics viewMetrics;
 
-    public RunMetrics(RefreshMetrics metrics) {
+    public RunMetrics(RefreshMetrics metrics, ViewMetrics viewMetrics) {
         this.metrics = metrics;
+        this.viewMetrics = viewMetrics;
     }
 
     void onRunFinished(@Observes RunFinished finished) {
         RunRecord record = finished.run().record();
         String view = record.view().toString();
         if (finished.run().outcome() instanceof RefreshOutcome.Skipped skipped) {
-            metrics.refreshSkipped(view, skipped.reason());
+            viewMetrics.skipped(view, skipped.reason());
         }
         if (record.startedAt() != null && record.mode() != null) {
             metrics.refreshFinished(view, finished.settings().priority(), record.mode(), record.outcome(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.mvrefresh.vocabulary.SkipReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,5 +80,54 @@ class ViewMetricsTest {
         metrics.retainOnly(Set.of("public.mv_kept"));
 
         assertThat(registry.scrape(OPEN_METRICS)).contains("view=\"public.mv_kept\"").doesNotContain("public.mv_dropped");
+    }
+
+    @Test
+    void shouldCountSkippedRunsByReasonInTheSeriesMicrometerRendered() {
+        metrics.publish("public.mv_daily", new ViewMetrics.Values(clock.instant(), clock.instant(), Duration.ofSeconds(1),
+                Optional.of(Duration.ofMinutes(5)), Optional.empty(), false, null, false, true, false, 0));
+        metrics.skipped("public.mv_daily", SkipReason.UNCHANGED);
+        metrics.skipped("public.mv_daily", SkipReason.UNCHANGED);
+        metrics.skipped("public.mv_daily", SkipReason.LOCKED_ELSEWHERE);
+
+        assertThat(registry.scrape(OPEN_METRICS))
+                .contains("# TYPE mvrefresh_refresh_skipped counter\n# HELP mvrefresh_refresh_skipped Runs that executed no REFRESH, by reason\n")
+                .contains("mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_daily\"} 2.0\n")
+                .contains("mvrefresh_refresh_skipped_total{reason=\"locked_elsewhere\",view=\"public.mv_daily\"} 1.0\n")
+                .doesNotContain("reason=\"paused\"")
+                .doesNotContain("mvrefresh_refresh_skipped_created");
+        assertThat(registry.scrape(TEXT))
+                .contains("# HELP mvrefresh_refresh_skipped_total Runs that executed no REFRESH, by reason\n"
+                        + "# TYPE mvrefresh_refresh_skipped_total counter\n")
+                .contains("mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_daily\",} 2.0\n");
+
+        metrics.publish("public.mv_daily", new ViewMetrics.Values(clock.instant(), clock.instant(), Duration.ofSeconds(2),
+                Optional.of(Duration.ofMinutes(5)), Optional.empty(), false, null, false, true, false, 0));
+        metrics.skipped("public.mv_daily", SkipReason.UNCHANGED);
+
+        assertThat(registry.scrape(OPEN_METRICS)).as("new values keep the count")
+                .contains("mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_daily\"} 3.0\n");
+    }
+
+    @Test
+    void shouldRenderOnlyTheCounterOfAViewSkippedBeforeItsValuesArePublished() {
+        metrics.skipped("public.mv_new", SkipReason.PAUSED);
+
+        assertThat(registry.scrape(OPEN_METRICS))
+                .contains("mvrefresh_refresh_skipped_total{reason=\"paused\",view=\"public.mv_new\"} 1.0\n")
+                .doesNotContain("mvrefresh_view_");
+    }
+
+    @Test
+    void shouldDropTheSkippedCountsOfAViewNoLongerKnown() {
+        metrics.skipped("public.mv_kept", SkipReason.UNCHANGED);
+        metrics.skipped("public.mv_dropped", SkipReason.UNCHANGED);
+
+        metrics.retainOnly(Set.of("public.mv_kept"));
+        metrics.skipped("public.mv_kept", SkipReason.UNCHANGED);
+
+        assertThat(registry.scrape(OPEN_METRICS))
+                .contains("mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_kept\"} 2.0")
+                .doesNotContain("public.mv_dropped");
     }
 }
