@@ -56,6 +56,7 @@ public class ViewMetrics {
     private static final List<String> VIEW_LABEL = List.of("view");
     private static final List<String> SKIP_LABELS = List.of("reason", "view");
     private static final String SKIPPED = "mvrefresh_refresh_skipped";
+    private static final String SKIPPED_SAMPLE = SKIPPED + "_total";
     private static final String SKIPPED_HELP = "Runs that executed no REFRESH, by reason";
     private static final SkipReason[] SKIP_REASONS = SkipReason.values();
 
@@ -146,7 +147,7 @@ public class ViewMetrics {
             for (SkipReason reason : SKIP_REASONS) {
                 long count = view.skipped.get(reason.ordinal());
                 if (count > 0) {
-                    skipped.add(new Collector.MetricFamilySamples.Sample(SKIPPED + "_total", SKIP_LABELS,
+                    skipped.add(new Collector.MetricFamilySamples.Sample(SKIPPED_SAMPLE, SKIP_LABELS,
                             view.skipLabelValues.get(reason.ordinal()), count));
                 }
             }
