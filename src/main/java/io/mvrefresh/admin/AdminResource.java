@@ -1,22 +1,16 @@
 package io.mvrefresh.admin;
 
-import io.mvrefresh.vocabulary.ViewId;
-import io.mvrefresh.vocabulary.Priority;
-import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.runs.LastRuns;
 import io.mvrefresh.scheduling.Admission;
+import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.RunDropped;
 import io.mvrefresh.scheduling.Ticket;
 import io.mvrefresh.scheduling.ViewSnapshot;
-import io.mvrefresh.state.StateStore;
+import io.mvrefresh.state.RunHistory;
+import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.runtime.configuration.DurationConverter;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
-import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
-import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
-import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -29,16 +23,22 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 
 /** The operator's view of mvrefresh and the way to force refreshes. See README "Admin API". */
 @Path("/admin")
 @Produces(MediaType.APPLICATION_JSON)
-@SecurityScheme(securitySchemeName = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer",
-        description = "The shared secret configured as mvrefresh.admin.token (not a JWT): Authorization: Bearer <token>")
+@SecurityScheme(securitySchemeName = "adminToken", type = SecuritySchemeType.HTTP, scheme = "bearer", description = "The shared secret configured as mvrefresh.admin.token (not a JWT): Authorization: Bearer <token>")
 @SecurityRequirement(name = "adminToken")
 @APIResponse(responseCode = "401", description = "Missing or wrong token", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
-@APIResponse(responseCode = "403", description = "The admin API is off: no mvrefresh.admin.token configured",
-        content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+@APIResponse(responseCode = "403", description = "The admin API is off: no mvrefresh.admin.token configured", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
 public class AdminResource {
 
     static final Duration MAX_WAIT = Duration.ofMinutes(10);
@@ -46,11 +46,17 @@ public class AdminResource {
     static final int MAX_RUNS = 1000;
 
     private final Dispatcher dispatcher;
-    private final StateStore store;
+    private final RunHistory history;
+    private final LastRuns lastRuns;
 
-    public AdminResource(Dispatcher dispatcher, StateStore store) {
+    public AdminResource(Dispatcher dispatcher, RunHistory history, LastRuns lastRuns) {
         this.dispatcher = dispatcher;
-        this.store = store;
+        this.history = history;
+        this.lastRuns = lastRuns;
+    }
+
+    private ViewView view(ViewSnapshot snapshot) {
+        return ViewView.of(snapshot, lastRuns.lastRun(snapshot.settings().view()).orElse(null));
     }
 
     /**
@@ -61,8 +67,7 @@ public class AdminResource {
     @Path("/views")
     @Operation(summary = "List views", description = "Views sorted by name, filtered and paged. X-Total-Count is the number that "
             + "match; Link rel=next the next page.")
-    @APIResponse(responseCode = "200", description = "The views of this page",
-            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = ViewView.class)))
+    @APIResponse(responseCode = "200", description = "The views of this page", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = ViewView.class)))
     @APIResponse(responseCode = "400", description = "A bad filter or page", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response views(@QueryParam("status") String status, @QueryParam("priority") String priority,
             @QueryParam("prefix") String prefix, @QueryParam("limit") String limit, @QueryParam("offset") String offset,
@@ -74,7 +79,7 @@ public class AdminResource {
             return AdminAuthorization.error(Response.Status.BAD_REQUEST, e.getMessage());
         }
         List<ViewSnapshot> matching = dispatcher.snapshots().stream().filter(filter::matches).toList();
-        List<ViewView> page = matching.stream().skip(filter.offset()).limit(filter.limit()).map(ViewView::of).toList();
+        List<ViewView> page = matching.stream().skip(filter.offset()).limit(filter.limit()).map(this::view).toList();
         Response.ResponseBuilder response = Response.ok(page).header("X-Total-Count", matching.size());
         if (filter.offset() + page.size() < matching.size()) {
             response.link(uri.getRequestUriBuilder().replaceQueryParam("offset", filter.offset() + page.size()).build(), "next");
@@ -97,9 +102,7 @@ public class AdminResource {
     @APIResponse(responseCode = "200", description = "The view", content = @Content(schema = @Schema(implementation = ViewView.class)))
     @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response view(@PathParam("view") String name) {
-        return known(name)
-                .map(snapshot -> Response.ok(ViewView.of(snapshot)).build())
-                .orElseGet(() -> unknownView(name));
+        return known(name).map(snapshot -> Response.ok(view(snapshot)).build()).orElseGet(() -> unknownView(name));
     }
 
     /**
@@ -110,14 +113,12 @@ public class AdminResource {
     @POST
     @Path("/views/{view}/refresh")
     @Operation(summary = "Force a refresh of one view")
-    @APIResponse(responseCode = "202", description = "Queued, joined or follow-up: the run that will refresh the view",
-            content = @Content(schema = @Schema(implementation = RefreshAccepted.class)))
+    @APIResponse(responseCode = "202", description = "Queued, joined or follow-up: the run that will refresh the view", content = @Content(schema = @Schema(implementation = RefreshAccepted.class)))
     @APIResponse(responseCode = "200", description = "With ?wait=: the finished run", content = @Content(schema = @Schema(implementation = RunView.class)))
     @APIResponse(responseCode = "400", description = "A bad wait", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "404", description = "Unknown or missing view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "409", description = "Disabled or paused view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
-    @APIResponse(responseCode = "503", description = "Shutting down, or PostgreSQL unreachable",
-            content = @Content(schema = @Schema(implementation = ErrorBody.class)))
+    @APIResponse(responseCode = "503", description = "Shutting down, or PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> refresh(@PathParam("view") String name, @QueryParam("wait") String wait) {
         Optional<Duration> waitFor;
         try {
@@ -129,13 +130,11 @@ public class AdminResource {
         if (view.isEmpty()) {
             return Uni.createFrom().item(unknownView(name));
         }
-        return dispatcher.request(view.get(), Trigger.ADMIN)
-                .flatMap(admission -> switch (admission) {
-                    case Admission.Accepted accepted -> answer(accepted, waitFor);
-                    case Admission.Refused refused -> Uni.createFrom().item(refused(name, refused));
-                    case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
-                })
-                .onFailure().recoverWithItem(AdminResource::unavailable);
+        return dispatcher.request(view.get(), Trigger.ADMIN).flatMap(admission -> switch (admission) {
+            case Admission.Accepted accepted -> answer(accepted, waitFor);
+            case Admission.Refused refused -> Uni.createFrom().item(refused(name, refused));
+            case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
+        }).onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     /**
@@ -145,8 +144,7 @@ public class AdminResource {
     @POST
     @Path("/refresh")
     @Operation(summary = "Force a refresh of every view", description = "Optionally only views of one priority.")
-    @APIResponse(responseCode = "202", description = "Per view, the run that refreshes it, or why none will",
-            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RefreshAccepted.class)))
+    @APIResponse(responseCode = "202", description = "Per view, the run that refreshes it, or why none will", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RefreshAccepted.class)))
     @APIResponse(responseCode = "400", description = "Unknown priority", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Uni<Response> refreshAll(@QueryParam("priority") String priority) {
@@ -161,17 +159,14 @@ public class AdminResource {
         Optional<Priority> filter = only;
         List<ViewId> targets = dispatcher.snapshots().stream()
                 .filter(snapshot -> filter.isEmpty() || snapshot.settings().priority() == filter.get())
-                .map(snapshot -> snapshot.settings().view())
-                .toList();
-        return dispatcher.requestAll(targets, Trigger.ADMIN)
-                .map(admissions -> {
-                    List<RefreshAccepted> answers = new java.util.ArrayList<>(admissions.size());
-                    for (int i = 0; i < admissions.size(); i++) {
-                        answers.add(RefreshAccepted.of(targets.get(i), admissions.get(i)));
-                    }
-                    return Response.accepted(answers).build();
-                })
-                .onFailure().recoverWithItem(AdminResource::unavailable);
+                .map(snapshot -> snapshot.settings().view()).toList();
+        return dispatcher.requestAll(targets, Trigger.ADMIN).map(admissions -> {
+            List<RefreshAccepted> answers = new java.util.ArrayList<>(admissions.size());
+            for (int i = 0; i < admissions.size(); i++) {
+                answers.add(RefreshAccepted.of(targets.get(i), admissions.get(i)));
+            }
+            return Response.accepted(answers).build();
+        }).onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     /** Stops scheduled refreshes of a view, on every replica and across restarts, until resumed. */
@@ -200,8 +195,7 @@ public class AdminResource {
     @GET
     @Path("/runs")
     @Operation(summary = "Recent runs, newest first")
-    @APIResponse(responseCode = "200", description = "The runs",
-            content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RunView.class)))
+    @APIResponse(responseCode = "200", description = "The runs", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = RunView.class)))
     @APIResponse(responseCode = "400", description = "A bad limit", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "404", description = "Unknown view", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     @APIResponse(responseCode = "503", description = "PostgreSQL unreachable", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
@@ -223,11 +217,10 @@ public class AdminResource {
                 return Uni.createFrom().item(unknownView(name));
             }
         }
-        return store.recentRuns(view, count).map(runs -> Response.ok(runs.stream()
-                        .map(run -> RunView.of(run, dispatcher.snapshot(run.view())
-                                .map(snapshot -> !snapshot.settings().invalidation().isEmpty()).orElse(false)))
-                        .toList()).build())
-                .onFailure().recoverWithItem(AdminResource::unavailable);
+        return history.recentRuns(view, count).map(runs -> Response.ok(runs.stream()
+                .map(run -> RunView.of(run, dispatcher.snapshot(run.view())
+                        .map(snapshot -> !snapshot.settings().invalidation().isEmpty()).orElse(false)))
+                .toList()).build()).onFailure().recoverWithItem(AdminResource::unavailable);
     }
 
     private Uni<Response> setPaused(String name, boolean paused) {
@@ -236,8 +229,8 @@ public class AdminResource {
             return Uni.createFrom().item(unknownView(name));
         }
         return dispatcher.setPaused(view.get(), paused)
-                .map(snapshot -> snapshot.map(s -> Response.ok(ViewView.of(s)).build()).orElseGet(() -> unknownView(name)))
-                .onFailure().recoverWithItem(AdminResource::unavailable);
+                .map(snapshot -> snapshot.map(s -> Response.ok(view(s)).build()).orElseGet(() -> unknownView(name))).onFailure()
+                .recoverWithItem(AdminResource::unavailable);
     }
 
     private Uni<Response> answer(Admission.Accepted accepted, Optional<Duration> waitFor) {
@@ -248,9 +241,9 @@ public class AdminResource {
         }
         return Uni.createFrom().completionStage(ticket.result())
                 .map(run -> Response.ok(RunView.of(run.record(), !run.job().settings().invalidation().isEmpty())).build())
-                .onFailure(Dispatcher.RunDropped.class).recoverWithItem(dropped ->
-                        AdminAuthorization.error(Response.Status.CONFLICT, dropped.getMessage()))
-                .ifNoItem().after(waitFor.get()).recoverWithItem(queued);
+                .onFailure(RunDropped.class)
+                .recoverWithItem(dropped -> AdminAuthorization.error(Response.Status.CONFLICT, dropped.getMessage())).ifNoItem()
+                .after(waitFor.get()).recoverWithItem(queued);
     }
 
     private Optional<ViewSnapshot> known(String name) {

@@ -19,8 +19,10 @@ public record RefreshAccepted(Long runId, String view, String status, String rea
 
     static RefreshAccepted of(ViewId view, Admission admission) {
         return switch (admission) {
-            case Admission.Accepted accepted -> new RefreshAccepted(accepted.ticket().runId(), view.toString(), accepted.how().label(), null);
-            case Admission.Refused refused -> new RefreshAccepted(null, view.toString(), refused.refusal().label(), refused.message());
+            case Admission.Accepted accepted ->
+                new RefreshAccepted(accepted.ticket().runId(), view.toString(), accepted.how().label(), null);
+            case Admission.Refused refused ->
+                new RefreshAccepted(null, view.toString(), refused.refusal().label(), refused.message());
             case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
         };
     }

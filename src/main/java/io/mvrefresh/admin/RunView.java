@@ -20,7 +20,8 @@ public record RunView(long runId, String view, String trigger, String mode, Stri
 
     static RunView of(RunRecord run, boolean hasInvalidationRules) {
         Long millis = run.startedAt() == null ? null : Duration.between(run.startedAt(), run.finishedAt()).toMillis();
-        String invalidation = run.keysInvalidated() != null ? "done"
+        String invalidation = run.keysInvalidated() != null
+                ? "done"
                 : hasInvalidationRules && run.outcome() == Outcome.SUCCESS ? "pending" : "none";
         return new RunView(run.id(), run.view().toString(), run.trigger().label(), run.mode() == null ? null : run.mode().label(),
                 run.instance(), run.queuedAt(), run.startedAt(), run.finishedAt(), millis, run.outcome().label(), run.error(),

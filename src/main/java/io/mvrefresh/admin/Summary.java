@@ -46,7 +46,8 @@ public record Summary(int views, Map<String, Integer> byStatus, Map<String, Inte
                 .min(Comparator.comparing(view -> view.state().freshAsOf()))
                 .orElse(null);
         Instant now = snapshots.isEmpty() ? null : snapshots.getFirst().observedAt();
-        return new Summary(snapshots.size(), byStatus, byPriority, disabled, stalest == null ? null : stalest.settings().view().toString(),
+        return new Summary(snapshots.size(), byStatus, byPriority, disabled,
+                stalest == null ? null : stalest.settings().view().toString(),
                 stalest == null ? null : Math.max(0, Duration.between(stalest.state().freshAsOf(), now).toSeconds()));
     }
 }

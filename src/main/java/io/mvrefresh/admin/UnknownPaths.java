@@ -16,7 +16,9 @@ public class UnknownPaths {
         router.route().last().handler(context -> context.response()
                 .setStatusCode(404)
                 .putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("error", "no such endpoint: " + context.request().method() + " " + context.request().path()
-                        + "; the admin API is under /admin (GET /admin/views), metrics and health on the management port").encode()));
+                .end(new JsonObject()
+                        .put("error", "no such endpoint: " + context.request().method() + " " + context.request().path()
+                                + "; the admin API is under /admin (GET /admin/views), metrics and health on the management port")
+                        .encode()));
     }
 }

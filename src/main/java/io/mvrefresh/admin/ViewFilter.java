@@ -24,7 +24,8 @@ record ViewFilter(Optional<ViewStatus> status, Optional<Priority> priority, Opti
         if (priority != null && !priority.isBlank()) {
             byPriority = Priority.parse(priority);
             if (byPriority.isEmpty()) {
-                throw new IllegalArgumentException("priority=" + priority + " is not a priority: use one of " + Priority.accepted());
+                throw new IllegalArgumentException(
+                        "priority=" + priority + " is not a priority: use one of " + Priority.accepted());
             }
         }
         return new ViewFilter(byStatus, byPriority, Optional.ofNullable(prefix).filter(p -> !p.isEmpty()),

@@ -1,11 +1,13 @@
 package io.mvrefresh.admin;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.config.DurationText;
+import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.scheduling.ViewSnapshot;
+import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.vocabulary.AppliedMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,12 +34,35 @@ import java.util.List;
  * @param freshness its freshness target and what mvrefresh learned about meeting it
  */
 @RegisterForReflection
-public record ViewView(String name, String priority, String mode, String modeInEffect, String interval, String cron,
-        boolean enabled, boolean configured, String status, Boolean populated, String concurrentlyIneligibleReason,
-        List<String> upstream, boolean skipUnchanged, List<String> notSkippableBecause, Instant lastSuccessAt,
-        Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures, RunView lastRun,
-        Instant nextDue, Long stalenessSeconds, Long queuedRunId, Long runningRunId, String scheduleError, Skips skips,
-        String schedule, Long lagSeconds, Freshness freshness) {
+public record ViewView(
+        String name,
+        String priority,
+        String mode,
+        String modeInEffect,
+        String interval,
+        String cron,
+        boolean enabled,
+        boolean configured,
+        String status,
+        Boolean populated,
+        String concurrentlyIneligibleReason,
+        List<String> upstream,
+        boolean skipUnchanged,
+        List<String> notSkippableBecause,
+        Instant lastSuccessAt,
+        Instant lastVerifiedAt,
+        Instant lastAttemptAt,
+        int consecutiveFailures,
+        RunView lastRun,
+        Instant nextDue,
+        Long stalenessSeconds,
+        Long queuedRunId,
+        Long runningRunId,
+        String scheduleError,
+        Skips skips,
+        String schedule,
+        Long lagSeconds,
+        Freshness freshness) {
 
     /**
      * A view's freshness target.
@@ -52,8 +77,14 @@ public record ViewView(String name, String priority, String mode, String modeInE
      * @param targetUnmeetable why the target cannot be met, or null
      */
     @RegisterForReflection
-    public record Freshness(String maxStaleness, String minInterval, boolean watched, String refreshedEvery,
-            Long expectedRefreshMillis, String targetUnmeetable) {
+    public record Freshness(
+            String maxStaleness,
+            String minInterval,
+            boolean watched,
+            String refreshedEvery,
+            Long expectedRefreshMillis,
+            String targetUnmeetable) {
+
         static Freshness of(ViewSnapshot status) {
             ViewSettings settings = status.settings();
             boolean targeted = settings.maxStaleness().isPresent();
@@ -62,8 +93,11 @@ public record ViewView(String name, String priority, String mode, String modeInE
                     settings.minInterval().isZero() ? null : DurationText.of(settings.minInterval()),
                     targeted && status.watchable(),
                     targeted && status.catalogView() != null && !status.watchable()
-                            ? DurationText.of(settings.maxStaleness().get()) : null,
-                    status.expectedDuration() == null ? null : status.expectedDuration().toMillis(),
+                            ? DurationText.of(settings.maxStaleness().get())
+                            : null,
+                    status.expectedDuration() == null
+                            ? null
+                            : status.expectedDuration().toMillis(),
                     status.targetUnmeetable());
         }
     }
@@ -71,13 +105,18 @@ public record ViewView(String name, String priority, String mode, String modeInE
     /** Runs that executed nothing. */
     @RegisterForReflection
     public record Skips(long unchanged, long lockedElsewhere, long paused, Instant lastAt, String lastReason) {
+
         static Skips of(io.mvrefresh.state.SkipCounts counts) {
-            return new Skips(counts.unchanged(), counts.lockedElsewhere(), counts.paused(), counts.lastAt(),
+            return new Skips(
+                    counts.unchanged(),
+                    counts.lockedElsewhere(),
+                    counts.paused(),
+                    counts.lastAt(),
                     counts.lastReason() == null ? null : counts.lastReason().label());
         }
     }
 
-    static ViewView of(ViewSnapshot status) {
+    static ViewView of(ViewSnapshot status, RunRecord lastRun) {
         ViewSettings settings = status.settings();
         CatalogView catalog = status.catalogView();
         Instant freshAsOf = status.state().freshAsOf();
@@ -93,16 +132,27 @@ public record ViewView(String name, String priority, String mode, String modeInE
                 status.status().label(),
                 catalog == null ? null : catalog.populated(),
                 catalog == null || catalog.concurrentlyEligible() ? null : catalog.concurrentlyIneligibleReason(),
-                catalog == null ? List.of() : catalog.upstreamViews().stream().map(Object::toString).sorted().toList(),
+                catalog == null
+                        ? List.of()
+                        : catalog.upstreamViews().stream()
+                                .map(Object::toString)
+                                .sorted()
+                                .toList(),
                 settings.skipUnchanged(),
                 catalog == null ? List.of() : catalog.changeDetectionBlockers(),
                 status.state().lastSuccessAt(),
                 status.state().lastVerifiedAt(),
                 status.state().lastAttemptAt(),
                 status.state().consecutiveFailures(),
-                status.lastRun() == null ? null : RunView.of(status.lastRun(), !settings.invalidation().isEmpty()),
+                lastRun == null
+                        ? null
+                        : RunView.of(lastRun, !settings.invalidation().isEmpty()),
                 status.nextDue(),
-                freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, status.observedAt()).toSeconds()),
+                freshAsOf == null
+                        ? null
+                        : Math.max(
+                                0,
+                                Duration.between(freshAsOf, status.observedAt()).toSeconds()),
                 status.queuedRunId(),
                 status.runningRunId(),
                 status.scheduleError(),
@@ -113,13 +163,6 @@ public record ViewView(String name, String priority, String mode, String modeInE
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {
-        if (catalog == null) {
-            return null;
-        }
-        return switch (mode) {
-            case BLOCKING -> "blocking";
-            case AUTO -> catalog.concurrentlyEligible() ? "concurrent" : "blocking";
-            case CONCURRENT -> catalog.concurrentlyEligible() ? "concurrent" : null;
-        };
+        return catalog == null ? null : catalog.modeInEffect(mode).map(AppliedMode::label).orElse(null);
     }
 }

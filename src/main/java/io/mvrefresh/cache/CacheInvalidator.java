@@ -3,17 +3,17 @@ package io.mvrefresh.cache;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.config.GlobalSettings;
-import io.mvrefresh.vocabulary.InvalidationStrategy;
+import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.metrics.CacheMetrics;
+import io.mvrefresh.vocabulary.InvalidationStrategy;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.keys.ReactiveKeyScanCursor;
 import io.quarkus.redis.datasource.keys.RedisValueType;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
-import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
@@ -83,7 +83,8 @@ public class CacheInvalidator {
         Uni<Void> done = Uni.createFrom().voidItem();
         if (rules.generationKey().isPresent()) {
             String key = rules.generationKey().get();
-            done = done.call(() -> timed(view, InvalidationStrategy.GENERATION, removed, () -> bounded(counters.incr(key)).replaceWithVoid()));
+            done = done.call(() -> timed(view, InvalidationStrategy.GENERATION, removed,
+                    () -> bounded(counters.incr(key)).replaceWithVoid()));
         }
         for (String tag : rules.tags()) {
             done = done.call(() -> timed(view, InvalidationStrategy.TAG, removed, () -> invalidateTag(tag, removed)));
@@ -118,8 +119,9 @@ public class CacheInvalidator {
                 .call(() -> bounded(keys.type(tag)).invoke(type -> {
                     // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
                     if (type != RedisValueType.SET && type != RedisValueType.NONE) {
-                        throw new IllegalStateException("tag key " + tag + " holds a " + type.name().toLowerCase(java.util.Locale.ROOT)
-                                + ", not a set: fix invalidate.tags or the application that writes it");
+                        throw new IllegalStateException(
+                                "tag key " + tag + " holds a " + type.name().toLowerCase(java.util.Locale.ROOT)
+                                        + ", not a set: fix invalidate.tags or the application that writes it");
                     }
                 }))
                 .call(() -> bounded(keys.renamenx(tag, draining))
@@ -181,8 +183,10 @@ public class CacheInvalidator {
 
     /** A Redis command that did not answer in time. */
     static final class RedisTimeoutException extends RuntimeException {
+
         RedisTimeoutException(Duration timeout) {
-            super("Redis did not answer within " + timeout.toMillis() + " ms (mvrefresh.invalidation.command-timeout)", null, false, false);
+            super("Redis did not answer within " + timeout.toMillis() + " ms (mvrefresh.invalidation.command-timeout)", null,
+                    false, false);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.metrics.CacheMetrics;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Iterator;
@@ -33,7 +33,8 @@ public class InvalidationQueue {
         InvalidationRequest superseded = waiting.get(request.view());
         if (superseded != null) {
             waiting.put(request.view(), request);
-            Log.debugf("invalidation of %s for run #%d superseded by run #%d", request.view(), superseded.runId(), request.runId());
+            Log.debugf("invalidation of %s for run #%d superseded by run #%d", request.view(), superseded.runId(),
+                    request.runId());
             return;
         }
         try {

@@ -1,7 +1,7 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
 
 /**

@@ -1,21 +1,23 @@
 package io.mvrefresh.cache;
 
-import io.mvrefresh.metrics.CacheMetrics;
-import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.config.GlobalSettings;
-import io.mvrefresh.scheduling.Dispatcher;
-import io.mvrefresh.scheduling.RunFinished;
+import io.mvrefresh.config.InvalidationRules;
+import io.mvrefresh.metrics.CacheMetrics;
+import io.mvrefresh.retry.Backoff;
+import io.mvrefresh.runs.RunFinished;
+import io.mvrefresh.runs.RunInvalidated;
+import io.mvrefresh.state.OwedInvalidationStore;
 import io.mvrefresh.state.RunRecord;
-import io.mvrefresh.state.StateStore;
 import io.quarkus.logging.Log;
-import org.jboss.logging.Logger;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /**
  * Drains the {@link InvalidationQueue} one invalidation at a time, so Redis trouble never reaches
@@ -25,25 +27,25 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class InvalidationWorker {
 
-    private static final Duration FIRST_RETRY = Duration.ofMillis(250);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    static final Backoff RETRY = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30));
 
     private final InvalidationQueue queue;
     private final CacheInvalidator invalidator;
     private final CacheMetrics metrics;
-    private final StateStore store;
+    private final OwedInvalidationStore store;
     private final Vertx vertx;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile int consecutiveFailures;
     private volatile boolean stopped;
 
-    private final Dispatcher dispatcher;
+    private final Event<RunInvalidated> invalidated;
     private final boolean logSuccesses;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, CacheMetrics metrics, StateStore store,
-            Dispatcher dispatcher, GlobalSettings settings, java.time.Clock clock, Vertx vertx) {
-        this.dispatcher = dispatcher;
+    public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, CacheMetrics metrics,
+            OwedInvalidationStore store,
+            Event<RunInvalidated> invalidated, GlobalSettings settings, Clock clock, Vertx vertx) {
+        this.invalidated = invalidated;
         this.logSuccesses = settings.log().successes();
         this.clock = clock;
         this.queue = queue;
@@ -91,8 +93,7 @@ public class InvalidationWorker {
             return;
         }
         AtomicLong removed = new AtomicLong(request.removedSoFar());
-        invalidator.invalidate(request, removed).subscribe().with(
-                ignored -> succeeded(request, removed.get()),
+        invalidator.invalidate(request, removed).subscribe().with(ignored -> succeeded(request, removed.get()),
                 failure -> failed(request.failedOnce(removed.get()), failure));
     }
 
@@ -102,18 +103,15 @@ public class InvalidationWorker {
             Log.infof("cache invalidation works again (Redis reachable); %d pending", queue.pending());
         }
         consecutiveFailures = 0;
-        Log.logf(logSuccesses ? Logger.Level.INFO : Logger.Level.DEBUG, "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit",
-                request.runId(), request.view().quoted(), removed,
-                java.time.Duration.between(request.refreshedAt(), clock.instant()).toMillis());
+        Log.logf(logSuccesses ? Logger.Level.INFO : Logger.Level.DEBUG,
+                "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit", request.runId(), request.view().quoted(),
+                removed, Duration.between(request.refreshedAt(), clock.instant()).toMillis());
         // /admin/views and ?wait= answers show the count from now on.
-        dispatcher.invalidated(request.view(), request.runId(), removed);
-        store.recordKeysInvalidated(request.runId(), removed)
-                .flatMap(ignored -> store.clearOwedInvalidation(request.view(), request.runId()))
-                .subscribe().with(
-                        ignored -> { },
-                        // Still owed in view_state: it is done again later, which is harmless.
-                        failure -> Log.warnf("refresh #%d %s: %d cache key(s) invalidated, but recording it failed: %s",
-                                request.runId(), request.view().quoted(), removed, failure.getMessage()));
+        invalidated.fire(new RunInvalidated(request.view(), request.runId(), removed));
+        store.invalidationDone(request.view(), request.runId(), removed).subscribe().with(ignored -> {},
+                // Still owed in view_state: it is done again later, which is harmless.
+                failure -> Log.warnf("refresh #%d %s: %d cache key(s) invalidated, but recording it failed: %s", request.runId(),
+                        request.view().quoted(), removed, failure.getMessage()));
         next();
     }
 
@@ -121,7 +119,7 @@ public class InvalidationWorker {
         queue.failed(retry);
         metrics.attemptFailed(retry.view().toString());
         int failures = ++consecutiveFailures;
-        long delay = backoffMillis(failures);
+        long delay = RETRY.delay(failures).toMillis();
         Log.warnf("refresh #%d %s: cache invalidation failed (attempt %d): %s. Retrying in %d ms; %d invalidation(s) pending",
                 retry.runId(), retry.view().quoted(), retry.attempts(), describe(failure), delay, queue.pending());
         vertx.setTimer(delay, id -> next());
@@ -130,11 +128,5 @@ public class InvalidationWorker {
     /** Some client errors carry only a key name as their message; the type says what happened. */
     private static String describe(Throwable failure) {
         return failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
-    }
-
-    private static long backoffMillis(int failures) {
-        long doubled = FIRST_RETRY.toMillis() << Math.min(failures - 1, 16);
-        long capped = Math.min(doubled, MAX_RETRY.toMillis());
-        return (long) (capped * ThreadLocalRandom.current().nextDouble(0.8, 1.2));
     }
 }

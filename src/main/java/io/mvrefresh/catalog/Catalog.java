@@ -1,8 +1,8 @@
 package io.mvrefresh.catalog;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -54,23 +54,14 @@ public class Catalog {
         });
     }
 
-    /** The latest scan; empty before the first one. */
-    public CatalogSnapshot snapshot() {
-        return current;
-    }
-
-    /** Whether at least one scan has completed (part of the startup health check). */
-    public boolean scannedOnce() {
-        return scannedOnce;
-    }
-
     private void logChanges(CatalogSnapshot previous, CatalogSnapshot next) {
         Set<ViewId> added = new HashSet<>(next.views().keySet());
         added.removeAll(previous.views().keySet());
         Set<ViewId> removed = new HashSet<>(previous.views().keySet());
         removed.removeAll(next.views().keySet());
         if (!scannedOnce) {
-            Log.infof("catalog: found %d materialized view(s): %s", next.views().size(), next.views().keySet().stream().sorted().toList());
+            Log.infof("catalog: found %d materialized view(s): %s", next.views().size(),
+                    next.views().keySet().stream().sorted().toList());
             return;
         }
         added.stream().sorted().forEach(v -> Log.infof("catalog: materialized view %s appeared", v));

@@ -123,7 +123,8 @@ final class CatalogQueries {
                           'LOCALTIME', 'LOCALTIME', 'LOCALTIMESTAMP', 'LOCALTIMESTAMP'])[m[1]::int + 1],
                    'keyword', NULL
             FROM texts t, regexp_matches(t.tree, '\\{SQLVALUEFUNCTION :op ([0-8]) ', 'g') AS m
-            """.formatted("'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp'");
+            """
+            .formatted("'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp'");
 
     /**
      * The current version of rule and function rows walked by earlier scans ($1 rewrite oids, $2

@@ -115,7 +115,8 @@ public class CatalogReader {
         Set<Long> relations = new HashSet<>();
         walked.forEach((oid, walk) -> {
             if (!stale.contains(oid)) {
-                walk.nodes().keySet().forEach(node -> ("pg_rewrite".equals(node.catalog()) ? rewrites : functions).add(node.oid()));
+                walk.nodes().keySet()
+                        .forEach(node -> ("pg_rewrite".equals(node.catalog()) ? rewrites : functions).add(node.oid()));
                 relations.addAll(walk.relations().keySet());
             }
         });
@@ -135,8 +136,10 @@ public class CatalogReader {
                         }
                     }
                     walked.forEach((oid, walk) -> {
-                        boolean changed = walk.nodes().entrySet().stream().anyMatch(node -> !node.getValue().equals(nodes.get(node.getKey())))
-                                || walk.relations().entrySet().stream().anyMatch(rel -> !rel.getValue().equals(names.get(rel.getKey())));
+                        boolean changed = walk.nodes().entrySet().stream()
+                                .anyMatch(node -> !node.getValue().equals(nodes.get(node.getKey())))
+                                || walk.relations().entrySet().stream()
+                                        .anyMatch(rel -> !rel.getValue().equals(names.get(rel.getKey())));
                         if (changed) {
                             stale.add(oid);
                         }
@@ -174,7 +177,8 @@ public class CatalogReader {
                                 .add("reads foreign table " + relation + ", whose changes PostgreSQL does not count");
                     }
                 }
-                case "node" -> nodes.computeIfAbsent(root, k -> new HashMap<>()).put(new Node(detail, read.getLong("rel_oid")), name);
+                case "node" ->
+                    nodes.computeIfAbsent(root, k -> new HashMap<>()).put(new Node(detail, read.getLong("rel_oid")), name);
                 case "function" -> blockers.computeIfAbsent(root, k -> new ArrayList<>()).add(switch (detail) {
                     case "volatile" -> "calls " + name + ", a volatile function";
                     case "time" -> "calls " + name + ", whose result changes with time";
@@ -189,7 +193,8 @@ public class CatalogReader {
             reasons.sort(null);
             Map<Long, RelationName> read = relations.getOrDefault(oid, Map.of());
             walked.put(oid, new Walked(byOid.get(oid).getString("rule_version"), nodes.getOrDefault(oid, Map.of()), read,
-                    new Reads(upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of()), Set.copyOf(read.keySet()), reasons)));
+                    new Reads(upstream.getOrDefault(oid, Set.of()), base.getOrDefault(oid, Set.of()), Set.copyOf(read.keySet()),
+                            reasons)));
         }
     }
 

@@ -1,7 +1,10 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.config.RefreshMode;
+import io.mvrefresh.vocabulary.AppliedMode;
 import io.mvrefresh.vocabulary.ViewId;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,6 +48,19 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
         return "";
     }
 
+    /**
+     * The mode a refresh asked for as {@code requested} runs in right now: {@code auto} runs
+     * CONCURRENTLY where PostgreSQL would accept it; empty for {@code concurrent} where it would not
+     * (the run fails with {@link #concurrentlyIneligibleReason()}, it never falls back).
+     */
+    public Optional<AppliedMode> modeInEffect(RefreshMode requested) {
+        return switch (requested) {
+            case BLOCKING -> Optional.of(AppliedMode.BLOCKING);
+            case AUTO -> Optional.of(concurrentlyEligible() ? AppliedMode.CONCURRENT : AppliedMode.BLOCKING);
+            case CONCURRENT -> concurrentlyEligible() ? Optional.of(AppliedMode.CONCURRENT) : Optional.empty();
+        };
+    }
+
     /** Whether an unchanged fingerprint proves the view's contents would not change. */
     public boolean changeDetectable() {
         return changeDetectionBlockers.isEmpty();
@@ -52,6 +68,7 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
 
     /** The same view, now populated (after its first successful refresh). */
     public CatalogView populatedNow() {
-        return new CatalogView(id, oid, true, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids, changeDetectionBlockers);
+        return new CatalogView(id, oid, true, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids,
+                changeDetectionBlockers);
     }
 }

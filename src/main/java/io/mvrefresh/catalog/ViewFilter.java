@@ -24,6 +24,7 @@ public final class ViewFilter {
     }
 
     private record Glob(boolean qualified, Pattern pattern) {
+
         Glob(String glob) {
             this(glob.indexOf('.') >= 0, toRegex(glob.trim()));
         }

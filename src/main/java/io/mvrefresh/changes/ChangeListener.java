@@ -1,6 +1,7 @@
 package io.mvrefresh.changes;
 
 import io.mvrefresh.pools.Pools;
+import io.mvrefresh.retry.Backoff;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.logging.Log;
@@ -27,8 +28,7 @@ import java.util.Optional;
 @ApplicationScoped
 public class ChangeListener {
 
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    private static final Backoff RECONNECT = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     private final Pools pools;
     private final Dispatcher dispatcher;
@@ -72,8 +72,11 @@ public class ChangeListener {
         }
         PgConnectOptions options = pools.listenOptions();
         PgConnection.connect(vertx, options)
-                .call(conn -> conn.query("LISTEN " + quote(channel)).execute())
-                .subscribe().with(this::listening, failure -> retry("could not LISTEN on " + channel + ": " + failure.getMessage()));
+                .call(conn -> conn.query("LISTEN " + ViewId.quoteIdentifier(channel)).execute())
+                .subscribe()
+                .with(
+                        this::listening,
+                        failure -> retry("could not LISTEN on " + channel + ": " + failure.getMessage()));
     }
 
     private void listening(PgConnection conn) {
@@ -100,8 +103,8 @@ public class ChangeListener {
             return;
         }
         connection = null;
-        long delay = Math.min(MAX_RETRY.toMillis(), FIRST_RETRY.toMillis() << Math.min(failures, 5));
-        if (failures++ == 0) {
+        long delay = RECONNECT.delay(++failures).toMillis();
+        if (failures == 1) {
             Log.warnf("changes: %s; reconnecting (write counters still see every change, seconds later)", why);
         }
         vertx.setTimer(delay, id -> connect());
@@ -123,8 +126,4 @@ public class ChangeListener {
         }
     }
 
-    /** The channel as an identifier: it comes from configuration, not from a request, but is quoted all the same. */
-    static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
-    }
 }

@@ -47,12 +47,14 @@ public final class Configuration {
 
         GlobalSettings.Scheduler scheduler = new GlobalSettings.Scheduler(
                 values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging(), Duration.ofMinutes(5)),
-                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval(), Duration.ofSeconds(1)),
+                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval(),
+                        Duration.ofSeconds(1)),
                 values.bool("mvrefresh.scheduler.timers", config.scheduler().timers(), true),
                 values.integer("mvrefresh.scheduler.reserved-for-critical", config.scheduler().reservedForCritical(), 0, 0));
         GlobalSettings.Health health = new GlobalSettings.Health(
                 values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase(), false),
-                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout(), Duration.ofSeconds(60)));
+                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout(),
+                        Duration.ofSeconds(60)));
         if (health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
             values.problem("mvrefresh.health.liveness-timeout=" + config.health().livenessTimeout()
                     + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
@@ -65,14 +67,17 @@ public final class Configuration {
         int concurrency = values.integer("mvrefresh.concurrency", config.concurrency(), 1, 2);
         if (scheduler.reservedForCritical() >= concurrency) {
             values.problem("mvrefresh.scheduler.reserved-for-critical=" + scheduler.reservedForCritical()
-                    + ": must be less than mvrefresh.concurrency=" + concurrency + ", or nothing but critical views could ever run");
+                    + ": must be less than mvrefresh.concurrency=" + concurrency
+                    + ", or nothing but critical views could ever run");
         }
         GlobalSettings global = new GlobalSettings(
                 concurrency,
-                new GlobalSettings.RefreshSession(values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0,
-                        200)),
+                new GlobalSettings.RefreshSession(
+                        values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0,
+                                200)),
                 config.instance().trim(),
-                new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()), config.discovery().include(),
+                new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()),
+                        config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
                         values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval(),
                                 Duration.ofMinutes(1))),
@@ -92,12 +97,15 @@ public final class Configuration {
                 new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention(),
                         Duration.ofDays(14))),
                 new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled(), false),
-                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(), Duration.ofSeconds(2))),
-                new GlobalSettings.Metrics(values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms(),
-                        false)),
+                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(),
+                                Duration.ofSeconds(2))),
+                new GlobalSettings.Metrics(
+                        values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms(),
+                                false)),
                 new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes(), true)),
                 new GlobalSettings.Changes(
-                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval(), Duration.ofSeconds(1)),
+                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval(),
+                                Duration.ofSeconds(1)),
                         config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())));
         ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
         if (!values.problems().isEmpty()) {
@@ -117,11 +125,14 @@ public final class Configuration {
 
         /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
         static final List<String> VIEW_KEYS = java.util.stream.Stream.concat(DEFAULT_KEYS.stream(),
-                java.util.stream.Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key")).toList();
+                java.util.stream.Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key"))
+                .toList();
 
         /** Keys that are not per view. */
-        static final List<String> GLOBAL_KEYS = List.of("concurrency", "refresh-session.max-runs", "instance", "discovery.schemas", "discovery.include",
-                "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval", "scheduler.timers",
+        static final List<String> GLOBAL_KEYS = List.of("concurrency", "refresh-session.max-runs", "instance",
+                "discovery.schemas", "discovery.include",
+                "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval",
+                "scheduler.timers",
                 "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
                 "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
                 "invalidation.command-timeout", "admin.token", "health.ready-requires-database", "health.liveness-timeout",

@@ -75,6 +75,7 @@ public interface MvRefreshConfig {
 
     /** Which views discovery finds. */
     interface Discovery {
+
         /** Schemas whose materialized views are discovered. Defaults to {@code public}. */
         @WithDefault("public")
         List<String> schemas();
@@ -98,6 +99,7 @@ public interface MvRefreshConfig {
 
     /** Settings of a view when it does not override them. */
     interface ViewDefaults {
+
         /** Refresh this long after the last successful refresh. Defaults to {@code 15m}. */
         Optional<String> interval();
 
@@ -153,6 +155,7 @@ public interface MvRefreshConfig {
 
     /** What one view overrides; every member is optional. */
     interface ViewOverrides {
+
         /** Refresh interval. Defaults to {@code mvrefresh.defaults.interval}. */
         Optional<String> interval();
 
@@ -205,6 +208,7 @@ public interface MvRefreshConfig {
 
     /** Redis keys built from one view. */
     interface Invalidate {
+
         /** Key glob patterns deleted by SCAN + UNLINK. Defaults to none. */
         Optional<List<String>> patterns();
 
@@ -218,6 +222,7 @@ public interface MvRefreshConfig {
 
     /** Dispatcher behaviour. */
     interface Scheduler {
+
         /** A waiting view rises one priority level per this much waiting. Defaults to {@code 5m}. */
         @WithDefault("5m")
         String aging();
@@ -253,6 +258,7 @@ public interface MvRefreshConfig {
 
     /** Watching base tables for changes. */
     interface Changes {
+
         /** How often the write counters of watched tables are read. Defaults to {@code 1s}. */
         @WithName("poll-interval")
         @WithDefault("1s")
@@ -268,6 +274,7 @@ public interface MvRefreshConfig {
 
     /** Shutdown behaviour. */
     interface Shutdown {
+
         /** Time in-flight refreshes get to finish on shutdown. Defaults to {@code 30s}. */
         @WithDefault("30s")
         String grace();
@@ -275,6 +282,7 @@ public interface MvRefreshConfig {
 
     /** Invalidation settings shared by all views. */
     interface Invalidation {
+
         /**
          * Pub/sub channel receiving one JSON message per invalidation; empty disables.
          * Defaults to {@code mvrefresh:invalidations}.
@@ -304,12 +312,14 @@ public interface MvRefreshConfig {
 
     /** Admin API. */
     interface Admin {
+
         /** Bearer token the admin API requires; without it the API answers 403. Defaults to none. */
         Optional<String> token();
     }
 
     /** Health checks. */
     interface Health {
+
         /** Readiness follows PostgreSQL reachability. Defaults to {@code false}. */
         @WithName("ready-requires-database")
         @WithDefault("false")
@@ -327,6 +337,7 @@ public interface MvRefreshConfig {
 
     /** The PostgreSQL sessions refreshes run on. */
     interface RefreshSession {
+
         /**
          * Runs (refreshes and checks) a refresh session serves before it is closed and replaced by
          * a new one; {@code 0} keeps it until its connection is lost. A PostgreSQL backend keeps
@@ -340,6 +351,7 @@ public interface MvRefreshConfig {
 
     /** State schema management. */
     interface Schema {
+
         /** Create and migrate the {@code mvrefresh} schema at startup. Defaults to {@code true}. */
         @WithDefault("true")
         String manage();
@@ -347,6 +359,7 @@ public interface MvRefreshConfig {
 
     /** Run history. */
     interface History {
+
         /** Runs older than this are deleted. Defaults to {@code 14d}. */
         @WithDefault("14d")
         String retention();
@@ -354,6 +367,7 @@ public interface MvRefreshConfig {
 
     /** What mvrefresh logs. */
     interface Logging {
+
         /**
          * Log every successful refresh and completed cache invalidation at INFO; {@code false}
          * logs them at DEBUG, keeping INFO for state changes and WARN for failures. Defaults to
@@ -365,6 +379,7 @@ public interface MvRefreshConfig {
 
     /** Prometheus metrics. */
     interface Metrics {
+
         /**
          * Give {@code mvrefresh_refresh_duration_seconds} a {@code view} label: a histogram per view
          * (about 20 series each), for a few hundred views at most. Without it the histogram is per
@@ -378,6 +393,7 @@ public interface MvRefreshConfig {
 
     /** The demo database {@code ./mvnw quarkus:dev} uses. */
     interface Demo {
+
         /**
          * Create the demo star schema (if absent) in the configured database and keep inserting
          * rows into it. Defaults to {@code false}; the dev profile turns it on.

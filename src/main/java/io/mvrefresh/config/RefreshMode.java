@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 
 /** How a view asks to be refreshed; what actually runs is decided per refresh. */
 public enum RefreshMode {
+
     /** CONCURRENTLY when the view is populated and has a usable unique index, otherwise plain. */
     AUTO,
     /** Always CONCURRENTLY; a view that is not eligible fails the run with the reason. */

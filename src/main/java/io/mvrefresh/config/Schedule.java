@@ -7,8 +7,8 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
@@ -36,6 +36,7 @@ public sealed interface Schedule {
      * view.
      */
     record OnChange(Duration maxStaleness) implements Schedule {
+
         @Override
         public Optional<Instant> nextDue(Instant freshAsOf, Instant now) {
             return freshAsOf == null ? Optional.of(now) : Optional.empty();
@@ -54,6 +55,7 @@ public sealed interface Schedule {
 
     /** Refresh this long after the view was last known fresh. */
     record Every(Duration interval) implements Schedule {
+
         @Override
         public Optional<Instant> nextDue(Instant freshAsOf, Instant now) {
             return Optional.of(freshAsOf == null ? now : freshAsOf.plus(interval));
@@ -76,6 +78,7 @@ public sealed interface Schedule {
      * not once per missed fire time.
      */
     record CronSchedule(String expression, ZoneId zone, ExecutionTime executionTime) implements Schedule {
+
         // Five fields like crontab and pg_cron: what the people replacing a cron job already write.
         private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
         private static final Duration FALLBACK_PERIOD = Duration.ofDays(1);
@@ -100,16 +103,16 @@ public sealed interface Schedule {
         }
 
         private Optional<Instant> nextFire(Instant after) {
-            Optional<Instant> next = executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+            Optional<Instant> next = executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone))
+                    .map(ZonedDateTime::toInstant);
             if (next.isEmpty()) {
                 return next;
             }
             // The parser passes over a time the clocks skip (02:30 on a spring-forward night), so a
             // nightly job would not run that night. Like cron, run it when the clocks jump instead.
             ZoneRules rules = zone.getRules();
-            for (ZoneOffsetTransition transition = rules.nextTransition(after);
-                    transition != null && transition.getInstant().isBefore(next.get());
-                    transition = rules.nextTransition(transition.getInstant())) {
+            for (ZoneOffsetTransition transition = rules.nextTransition(after); transition != null
+                    && transition.getInstant().isBefore(next.get()); transition = rules.nextTransition(transition.getInstant())) {
                 if (transition.isGap() && firesDuring(transition)) {
                     return Optional.of(transition.getInstant());
                 }
@@ -119,7 +122,8 @@ public sealed interface Schedule {
 
         /** Whether the expression names a local time the transition skips. */
         private boolean firesDuring(ZoneOffsetTransition gap) {
-            for (LocalDateTime local = gap.getDateTimeBefore(); local.isBefore(gap.getDateTimeAfter()); local = local.plusMinutes(1)) {
+            for (LocalDateTime local = gap.getDateTimeBefore(); local
+                    .isBefore(gap.getDateTimeAfter()); local = local.plusMinutes(1)) {
                 if (executionTime.isMatch(ZonedDateTime.of(local, gap.getOffsetBefore()))) {
                     return true;
                 }
@@ -134,7 +138,8 @@ public sealed interface Schedule {
 
         @Override
         public Duration period(Instant now) {
-            return nextFire(now).flatMap(next -> nextFire(next).map(after -> Duration.between(next, after))).orElse(FALLBACK_PERIOD);
+            return nextFire(now).flatMap(next -> nextFire(next).map(after -> Duration.between(next, after)))
+                    .orElse(FALLBACK_PERIOD);
         }
     }
 }

@@ -81,10 +81,6 @@ final class SettingValues {
         return fallback;
     }
 
-    Optional<Boolean> optionalBool(String key, Optional<String> text) {
-        return text.map(value -> bool(key, value, false)).filter(value -> !problemAbout(key));
-    }
-
     /** A whole number of at least {@code min}. */
     int integer(String key, String text, int min, int fallback) {
         int value;
@@ -99,9 +95,5 @@ final class SettingValues {
             return fallback;
         }
         return value;
-    }
-
-    private boolean problemAbout(String key) {
-        return problems.stream().anyMatch(problem -> problem.startsWith(key + "="));
     }
 }

@@ -35,7 +35,8 @@ public record ViewSettings(
     }
 
     /** Settings without a freshness target, a minimum interval or after-SQL. */
-    public ViewSettings(ViewId view, Schedule schedule, Priority priority, RefreshMode mode, Duration timeout, Duration lockTimeout,
+    public ViewSettings(ViewId view, Schedule schedule, Priority priority, RefreshMode mode, Duration timeout,
+            Duration lockTimeout,
             boolean skipUnchanged, Set<ViewId> dependsOn, InvalidationRules invalidation, boolean enabled, boolean configured) {
         this(view, schedule, priority, mode, timeout, lockTimeout, skipUnchanged, dependsOn, invalidation, enabled, configured,
                 java.util.Optional.empty(), Duration.ZERO, java.util.Optional.empty());

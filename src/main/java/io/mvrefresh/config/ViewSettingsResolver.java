@@ -115,14 +115,16 @@ public final class ViewSettingsResolver {
             schedule = new Schedule.OnChange(maxStaleness.get());
         }
         Priority priority = overrides.priority()
-                .map(value -> parse(values, prefix + "priority", value, Priority::parse, Priority.accepted(), defaults.priority()))
+                .map(value -> parse(values, prefix + "priority", value, Priority::parse, Priority.accepted(),
+                        defaults.priority()))
                 .orElse(defaults.priority());
         RefreshMode mode = overrides.mode()
                 .map(value -> parse(values, prefix + "mode", value, RefreshMode::parse, RefreshMode.accepted(), defaults.mode()))
                 .orElse(defaults.mode());
         Duration timeout = overrides.timeout().map(d -> values.positiveDuration(prefix + "timeout", d, defaults.timeout()))
                 .orElse(defaults.timeout());
-        Duration lockTimeout = overrides.lockTimeout().map(d -> values.positiveDuration(prefix + "lock-timeout", d, defaults.lockTimeout()))
+        Duration lockTimeout = overrides.lockTimeout()
+                .map(d -> values.positiveDuration(prefix + "lock-timeout", d, defaults.lockTimeout()))
                 .orElse(defaults.lockTimeout());
 
         Set<ViewId> dependsOn = new LinkedHashSet<>();
@@ -147,7 +149,8 @@ public final class ViewSettingsResolver {
                         .orElse(defaults.skipUnchanged()),
                 dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
-                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()), true,
+                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()),
+                true,
                 maxStaleness, minInterval(maxStaleness, minInterval),
                 overrides.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()).or(defaults::afterSql));
     }
@@ -193,7 +196,8 @@ public final class ViewSettingsResolver {
         try {
             return ZoneId.of(value.trim());
         } catch (java.time.DateTimeException e) {
-            values.problem(prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
+            values.problem(
+                    prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
             return fallback;
         }
     }
@@ -249,7 +253,8 @@ public final class ViewSettingsResolver {
     }
 
     private record ResolvedDefaults(Schedule schedule, boolean explicitSchedule, Optional<Duration> maxStaleness,
-            Optional<Duration> minInterval, Optional<String> afterSql, ZoneId cronZone, Priority priority, RefreshMode mode, Duration timeout,
+            Optional<Duration> minInterval, Optional<String> afterSql, ZoneId cronZone, Priority priority, RefreshMode mode,
+            Duration timeout,
             Duration lockTimeout, boolean skipUnchanged, boolean enabled) {
     }
 }

@@ -57,6 +57,7 @@ public final class AdvisoryLocks {
      * @param sourcesFree no replica refreshes a view it reads right now
      */
     public record Attempt(boolean viewLocked, boolean sourcesFree) {
+
         /** Whether the refresh may go ahead. */
         public boolean granted() {
             return viewLocked && sourcesFree;
@@ -72,7 +73,8 @@ public final class AdvisoryLocks {
             Duration statementTimeout, Duration lockTimeout) {
         String[] sources = upstream.stream().map(ViewId::toString).sorted().toArray(String[]::new);
         return transaction.preparedQuery(BEGIN_REFRESH)
-                .execute(Tuple.of(view.toString(), Long.toString(statementTimeout.toMillis()), Long.toString(lockTimeout.toMillis()),
+                .execute(Tuple.of(view.toString(), Long.toString(statementTimeout.toMillis()),
+                        Long.toString(lockTimeout.toMillis()),
                         sources))
                 .map(rows -> {
                     Row row = rows.iterator().next();

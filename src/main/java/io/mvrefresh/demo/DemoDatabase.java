@@ -1,5 +1,8 @@
 package io.mvrefresh.demo;
 
+import io.mvrefresh.config.GlobalSettings;
+import io.mvrefresh.lifecycle.StartupParticipant;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
@@ -9,6 +12,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +27,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * invalidations have something to do. Only used when {@code mvrefresh.demo.enabled=true}.
  */
 @ApplicationScoped
-public class DemoDatabase {
+public class DemoDatabase implements StartupParticipant {
 
     /** The schema and views, shared with the tests that model the same star schema. */
     public static final String STAR_SCHEMA_RESOURCE = "demo/star-schema.sql";
@@ -40,8 +44,9 @@ public class DemoDatabase {
     private final String url;
     private final Optional<String> username;
     private final Optional<String> password;
+    private final Instance<GlobalSettings> settings;
 
-    public DemoDatabase(Pool pool, ReactiveRedisDataSource redis, Vertx vertx,
+    public DemoDatabase(Pool pool, ReactiveRedisDataSource redis, Vertx vertx, Instance<GlobalSettings> settings,
             @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> username,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
@@ -51,13 +56,31 @@ public class DemoDatabase {
         this.url = url;
         this.username = username;
         this.password = password;
+        this.settings = settings;
+    }
+
+    private boolean enabled() {
+        return settings.get().demo().enabled();
+    }
+
+    @Override
+    public Uni<Void> beforeFirstScan() {
+        return enabled() ? prepare() : Uni.createFrom().voidItem();
+    }
+
+    @Override
+    public Optional<Periodic> periodic() {
+        return enabled()
+                ? Optional.of(new Periodic("demo data", settings.get().demo().trickleInterval(), this::trickle))
+                : Optional.empty();
     }
 
     /** Creates the database and the star schema where missing. */
     public Uni<Void> prepare() {
         return createDatabaseIfAbsent()
                 .flatMap(ignored -> pool.query(readStarSchema()).execute())
-                .invoke(() -> Log.info("demo: star schema ready (metric_facts, brand_metrics, brand_sentiment and five materialized views)"))
+                .invoke(() -> Log.info(
+                        "demo: star schema ready (metric_facts, brand_metrics, brand_sentiment and five materialized views)"))
                 .replaceWithVoid();
     }
 
@@ -85,7 +108,8 @@ public class DemoDatabase {
     }
 
     private Uni<Void> createDatabaseIfAbsent() {
-        PgConnectOptions target = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring("vertx-reactive:".length()) : url);
+        PgConnectOptions target = PgConnectOptions
+                .fromUri(url.startsWith("vertx-reactive:") ? url.substring("vertx-reactive:".length()) : url);
         username.ifPresent(target::setUser);
         password.ifPresent(target::setPassword);
         String database = target.getDatabase();
@@ -94,7 +118,7 @@ public class DemoDatabase {
                 .preparedQuery("SELECT 1 FROM pg_database WHERE datname = $1").execute(Tuple.of(database))
                 .flatMap(rows -> rows.size() > 0
                         ? Uni.createFrom().voidItem()
-                        : conn.query("CREATE DATABASE \"" + database.replace("\"", "\"\"") + "\"").execute()
+                        : conn.query("CREATE DATABASE " + ViewId.quoteIdentifier(database)).execute()
                                 .invoke(() -> Log.infof("demo: created database %s", database)).replaceWithVoid())
                 .eventually(conn::close));
     }

@@ -1,7 +1,7 @@
 package io.mvrefresh.health;
 
 import io.mvrefresh.config.GlobalSettings;
-import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.TickLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,29 +20,32 @@ import org.eclipse.microprofile.health.Liveness;
 @ApplicationScoped
 public class DispatcherLivenessCheck implements HealthCheck {
 
-    private final Dispatcher dispatcher;
+    private final TickLoop loop;
     private final Clock clock;
     private final Duration stallAfter;
 
-    public DispatcherLivenessCheck(Dispatcher dispatcher, Clock clock, GlobalSettings config) {
-        this.dispatcher = dispatcher;
+    public DispatcherLivenessCheck(TickLoop loop, Clock clock, GlobalSettings config) {
+        this.loop = loop;
         this.clock = clock;
         this.stallAfter = config.health().livenessTimeout();
     }
 
     @Override
     public HealthCheckResponse call() {
-        Instant lastTick = dispatcher.lastTickCompletedAt();
+        Instant lastTick = loop.lastTickCompletedAt();
         if (lastTick == null) {
             // Not started yet: the startup probe covers that phase.
-            return HealthCheckResponse.named("mvrefresh-dispatcher").up().withData("ticking", false).build();
+            return HealthCheckResponse.named("mvrefresh-dispatcher")
+                    .up()
+                    .withData("ticking", false)
+                    .build();
         }
         Duration since = Duration.between(lastTick, clock.instant());
         return HealthCheckResponse.named("mvrefresh-dispatcher")
                 .status(since.compareTo(stallAfter) <= 0)
                 .withData("lastTickCompletedAt", lastTick.toString())
                 .withData("secondsSinceLastTick", since.toSeconds())
-                .withData("ticks", dispatcher.ticksCompleted())
+                .withData("ticks", loop.ticksCompleted())
                 .build();
     }
 }

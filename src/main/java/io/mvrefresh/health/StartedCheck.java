@@ -1,10 +1,10 @@
 package io.mvrefresh.health;
 
 import io.mvrefresh.lifecycle.Lifecycle;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
 
 /** {@code /q/health/started}: configuration valid and the first catalog scan done. */
 @Startup

@@ -22,6 +22,7 @@ public class DependencyProbes {
 
     /** One dependency's state as last measured; {@code since} is when it last changed. */
     public record Reach(boolean reachable, Instant checkedAt, Instant since, String error) {
+
         static final Reach UNKNOWN = new Reach(false, null, null, "not checked yet");
     }
 

@@ -9,12 +9,14 @@ import io.mvrefresh.changes.ChangeWatcher;
 import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
-import io.mvrefresh.demo.DemoDatabase;
 import io.mvrefresh.refresh.RefreshExecutor;
+import io.mvrefresh.retry.Backoff;
+import io.mvrefresh.runs.LastRuns;
 import io.mvrefresh.scheduling.Dispatcher;
-import io.mvrefresh.state.StateSchema;
+import io.mvrefresh.scheduling.TickLoop;
 import io.mvrefresh.state.OutcomeBacklog;
-import io.mvrefresh.state.StateStore;
+import io.mvrefresh.state.RunHistory;
+import io.mvrefresh.state.StateSchema;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -36,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Start and stop order, and every timer, in one place. Start: validate configuration (fatal when
- * wrong), then, in the background and retried until PostgreSQL answers: demo data (dev only),
+ * wrong), then, in the background and retried until PostgreSQL answers: startup participants (the dev demo),
  * state schema, first catalog scan, run history; then the dispatcher's poll and exact wake-up,
  * the rescan and the prune. Stop: timers first, then the dispatcher, so nothing starts a refresh
  * during shutdown.
@@ -44,8 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class Lifecycle {
 
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    private static final Backoff STARTUP_RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
     private static final Duration BACKLOG_EVERY = Duration.ofSeconds(2);
     private static final Duration OWED_INVALIDATIONS_EVERY = Duration.ofSeconds(30);
@@ -60,8 +61,10 @@ public class Lifecycle {
     private GlobalSettings config;
     private final Catalog catalog;
     private final Dispatcher dispatcher;
-    private final StateStore store;
-    private final DemoDatabase demo;
+    private final TickLoop loop;
+    private final LastRuns lastRuns;
+    private final RunHistory history;
+    private final Instance<StartupParticipant> participants;
     private final InvalidationWorker invalidations;
     private final RefreshExecutor executor;
     private final InvalidationQueue invalidationQueue;
@@ -80,11 +83,12 @@ public class Lifecycle {
     private volatile boolean stopping;
     private final java.util.concurrent.atomic.AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public Lifecycle(ConfigurationCheck configurationCheck, Instance<GlobalSettings> settings, Instance<ViewSettingsResolver> views,
-            Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher,
-            StateStore store, DemoDatabase demo, InvalidationWorker invalidations, InvalidationQueue invalidationQueue,
-            OwedInvalidations owedInvalidations, OutcomeBacklog backlog, DependencyProbes probes, RefreshExecutor executor,
-            ChangeWatcher changeWatcher, ChangeListener changeListener, Vertx vertx, Clock clock) {
+    public Lifecycle(ConfigurationCheck configurationCheck, Instance<GlobalSettings> settings,
+            Instance<ViewSettingsResolver> views, Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher, TickLoop loop,
+            LastRuns lastRuns, RunHistory history, Instance<StartupParticipant> participants, InvalidationWorker invalidations,
+            InvalidationQueue invalidationQueue, OwedInvalidations owedInvalidations, OutcomeBacklog backlog,
+            DependencyProbes probes, RefreshExecutor executor, ChangeWatcher changeWatcher, ChangeListener changeListener,
+            Vertx vertx, Clock clock) {
         this.changeWatcher = changeWatcher;
         this.changeListener = changeListener;
         this.owedInvalidations = owedInvalidations;
@@ -99,8 +103,10 @@ public class Lifecycle {
         this.pool = pool;
         this.catalog = catalog;
         this.dispatcher = dispatcher;
-        this.store = store;
-        this.demo = demo;
+        this.loop = loop;
+        this.lastRuns = lastRuns;
+        this.history = history;
+        this.participants = participants;
         this.vertx = vertx;
         this.clock = clock;
     }
@@ -115,11 +121,13 @@ public class Lifecycle {
                 views.get().configuredViews().size(), config.discovery().schemas(), config.concurrency());
         startTask(new PeriodicTask("dependency probe", DependencyProbes.EVERY, probes::probe), true);
         AtomicInteger attempt = new AtomicInteger();
-        prepare()
-                .onFailure().invoke(failure -> Log.warnf("startup: PostgreSQL not ready (attempt %d): %s. Retrying with backoff up to %ds",
-                        attempt.incrementAndGet(), failure.getMessage(), MAX_RETRY.toSeconds()))
-                .onFailure().retry().withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely()
-                .subscribe().with(ignored -> startLoops(), failure -> Log.error("startup: gave up", failure));
+        prepare().onFailure().retry().when(failures -> failures.onItem().transformToUniAndConcatenate(failure -> {
+            Duration delay = STARTUP_RETRY.delay(attempt.incrementAndGet());
+            Log.warnf("startup: PostgreSQL not ready (attempt %d): %s. Retrying in %d ms", attempt.get(), failure.getMessage(),
+                    delay.toMillis());
+            // A retry signal must be an item: a Multi drops nulls, and a void item would never retry.
+            return Uni.createFrom().item(failure).onItem().delayIt().by(delay);
+        })).subscribe().with(ignored -> startLoops(), failure -> Log.error("startup: gave up", failure));
     }
 
     /**
@@ -155,7 +163,8 @@ public class Lifecycle {
         dispatcher.stop();
         int running = dispatcher.inFlight();
         if (running > 0) {
-            Log.infof("shutdown: waiting up to %s for %d refresh(es) in progress", DurationText.of(config.shutdown().grace()), running);
+            Log.infof("shutdown: waiting up to %s for %d refresh(es) in progress", DurationText.of(config.shutdown().grace()),
+                    running);
             if (!waitUntil(deadline, () -> dispatcher.inFlight() == 0)) {
                 Log.warnf("shutdown: cancelling %d refresh(es) still running after %s", dispatcher.inFlight(),
                         DurationText.of(config.shutdown().grace()));
@@ -168,8 +177,10 @@ public class Lifecycle {
         waitUntil(deadline, () -> invalidationQueue.pending() == 0);
         int unfinished = invalidations.stop();
         if (unfinished > 0) {
-            Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; they stay owed in mvrefresh.view_state and are done"
-                    + " after the restart (or by another replica within %s)", unfinished, DurationText.of(OwedInvalidations.ORPHANED_AFTER));
+            Log.warnf(
+                    "mvrefresh: %d cache invalidation(s) not done at shutdown; they stay owed in mvrefresh.view_state and are done"
+                            + " after the restart (or by another replica within %s)",
+                    unfinished, DurationText.of(OwedInvalidations.ORPHANED_AFTER));
         }
         Log.info("mvrefresh: stopped");
     }
@@ -200,12 +211,15 @@ public class Lifecycle {
     }
 
     private Uni<Void> prepare() {
-        Uni<Void> demoReady = config.demo().enabled() ? demo.prepare() : Uni.createFrom().voidItem();
-        return demoReady
+        Uni<Void> participantsReady = Uni.createFrom().voidItem();
+        for (StartupParticipant participant : participants) {
+            participantsReady = participantsReady.call(participant::beforeFirstScan);
+        }
+        return participantsReady
                 .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool.get()) : Uni.createFrom().voidItem())
-                .flatMap(ignored -> catalog.rescan())
-                .invoke(dispatcher::applyCatalog)
-                .flatMap(ignored -> dispatcher.loadHistory());
+                .flatMap(ignored -> catalog.rescan()).invoke(dispatcher::applyCatalog)
+                // Each view's last run, so /admin/views shows it after a restart.
+                .flatMap(ignored -> history.latestRunPerView().invoke(lastRuns::load).replaceWithVoid());
     }
 
     private void startLoops() {
@@ -215,37 +229,25 @@ public class Lifecycle {
         started = true;
         Log.info("mvrefresh: started, dispatching");
         // The first scan is done; later ones start a period from now.
-        PeriodicTask rescan = new PeriodicTask("catalog rescan", config.discovery().rescanInterval(),
-                () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid());
+        startTask(new PeriodicTask("catalog rescan", config.discovery().rescanInterval(),
+                () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid()), false);
         startTask(new PeriodicTask("history prune", PRUNE_EVERY, this::prune), true);
-        startTask(rescan, false);
         startTask(new PeriodicTask("outcome backlog", BACKLOG_EVERY, () -> backlog.flush().replaceWithVoid()), false);
-        // This instance's own owed invalidations (a restart), then orphans of other instances.
-        startTask(new PeriodicTask("owed cache invalidations", OWED_INVALIDATIONS_EVERY,
-                new java.util.function.Supplier<Uni<Void>>() {
-                    private boolean first = true;
-
-                    @Override
-                    public Uni<Void> get() {
-                        boolean includeOwn = first;
-                        first = false;
-                        return owedInvalidations.claim(includeOwn).replaceWithVoid();
-                    }
-                }), true);
-        if (config.demo().enabled()) {
-            startTask(new PeriodicTask("demo data", config.demo().trickleInterval(), demo::trickle), true);
+        startTask(new PeriodicTask("owed cache invalidations", OWED_INVALIDATIONS_EVERY, owedInvalidations::claimRound), true);
+        for (StartupParticipant participant : participants) {
+            participant.periodic().ifPresent(work -> startTask(new PeriodicTask(work.name(), work.every(), work.work()), true));
         }
         startTask(new PeriodicTask("change watch", config.changes().pollInterval(), changeWatcher::poll), true);
         config.changes().notifyChannel().ifPresent(changeListener::start);
         if (config.scheduler().timers()) {
-            pollTimer = vertx.setPeriodic(Math.max(1, config.scheduler().pollInterval().toMillis()), id -> dispatcher.tick());
+            pollTimer = vertx.setPeriodic(Math.max(1, config.scheduler().pollInterval().toMillis()), id -> loop.tick());
             dispatcher.onWakeUpChange(this::armWakeUp);
-            dispatcher.tick();
+            loop.tick();
         }
     }
 
     private Uni<Void> prune() {
-        return store.pruneRunsBefore(clock.instant().minus(config.history().retention())).invoke(pruned -> {
+        return history.pruneRunsBefore(clock.instant().minus(config.history().retention())).invoke(pruned -> {
             if (pruned > 0) {
                 Log.infof("history: pruned %d run(s) older than %s", pruned, DurationText.of(config.history().retention()));
             }
@@ -272,7 +274,7 @@ public class Lifecycle {
         }
         long timer = vertx.setTimer(delayMillis, id -> {
             wakeUpTimer.compareAndSet(id, -1);
-            dispatcher.tick();
+            loop.tick();
         });
         if (!wakeUpTimer.compareAndSet(-1, timer)) {
             vertx.cancelTimer(timer);
@@ -305,14 +307,5 @@ public class Lifecycle {
         if (wakeUp >= 0) {
             vertx.cancelTimer(wakeUp);
         }
-    }
-
-    /**
-     * Stops the dispatcher's poll, leaving everything else running: the loop is then stuck as far
-     * as liveness can tell. Package-visible for the liveness test.
-     */
-    void haltDispatcherLoop() {
-        vertx.cancelTimer(pollTimer);
-        dispatcher.stop();
     }
 }

@@ -13,12 +13,14 @@ import java.time.Duration;
  */
 public class HistogramBuckets {
 
-    private static final double[] SLO_SECONDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800};
+    private static final double[] SLO_SECONDS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200,
+            1800};
 
     @Produces
     @Singleton
     public MeterFilter mvrefreshHistograms() {
         return new MeterFilter() {
+
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
                 if (!id.getName().startsWith("mvrefresh.")) {

@@ -62,30 +62,52 @@ public class ViewMetrics {
 
     /** Each family: its name, help, when a view has the series, and its value. */
     private enum Series {
-        STALENESS("mvrefresh_view_staleness_seconds", "Seconds since the view was last known fresh (refreshed, or checked unchanged)",
-                values -> true, (values, now) -> values.freshAsOf() == null ? Double.NaN : secondsBetween(values.freshAsOf(), now)),
-        LAST_SUCCESS("mvrefresh_view_last_success_timestamp_seconds", "When the view was last refreshed successfully (Unix time)",
-                values -> true, (values, now) -> epochSeconds(values.lastSuccessAt())),
-        LAST_FRESH("mvrefresh_view_last_fresh_timestamp_seconds",
-                "When the view was last known fresh: a successful refresh, or a check that found nothing changed (Unix time)",
-                values -> true, (values, now) -> epochSeconds(values.freshAsOf())),
-        LAST_DURATION("mvrefresh_view_last_refresh_duration_seconds", "How long the view's last successful refresh took",
-                values -> values.lastRefreshDuration() != null, (values, now) -> values.lastRefreshDuration().toMillis() / 1000.0),
-        PERIOD("mvrefresh_view_interval_seconds", "The view's refresh period: its interval, or its cron schedule's current period",
-                values -> values.period().isPresent(), (values, now) -> values.period().get().toMillis() / 1000.0),
-        TARGET("mvrefresh_view_freshness_target_seconds",
-                "The view's freshness target (max-staleness): how far it may lag its base tables",
-                values -> values.target().isPresent(), (values, now) -> values.target().get().toMillis() / 1000.0),
-        LAG("mvrefresh_view_lag_seconds",
-                "How far the view lags its base tables as far as mvrefresh can see: time since the first change not refreshed yet",
-                Values::watchable, (values, now) -> values.changedSince() == null ? 0.0 : secondsBetween(values.changedSince(), now)),
-        PAUSED("mvrefresh_view_paused", "1 while the view is paused (absent otherwise)", Values::paused, (values, now) -> 1.0),
-        ENABLED("mvrefresh_view_enabled", "0 while the view is disabled (absent otherwise)", values -> !values.enabled(),
-                (values, now) -> 0.0),
-        MISSING("mvrefresh_view_missing", "1 while a configured view does not exist in PostgreSQL (absent otherwise)", Values::missing,
-                (values, now) -> 1.0),
-        FAILURES("mvrefresh_view_consecutive_failures", "Refreshes of the view that failed in a row, while it is failing (absent otherwise)",
-                values -> values.consecutiveFailures() > 0, (values, now) -> values.consecutiveFailures());
+
+        STALENESS("mvrefresh_view_staleness_seconds",
+                "Seconds since the view was last known fresh (refreshed, or checked unchanged)",
+                values -> true,
+                (values, now) -> values.freshAsOf() == null ? Double.NaN : secondsBetween(values.freshAsOf(), now)), LAST_SUCCESS(
+                        "mvrefresh_view_last_success_timestamp_seconds",
+                        "When the view was last refreshed successfully (Unix time)",
+                        values -> true, (values, now) -> epochSeconds(values.lastSuccessAt())), LAST_FRESH(
+                                "mvrefresh_view_last_fresh_timestamp_seconds",
+                                "When the view was last known fresh: a successful refresh, or a check that found nothing changed (Unix time)",
+                                values -> true, (values, now) -> epochSeconds(values.freshAsOf())), LAST_DURATION(
+                                        "mvrefresh_view_last_refresh_duration_seconds",
+                                        "How long the view's last successful refresh took",
+                                        values -> values.lastRefreshDuration() != null,
+                                        (values, now) -> values.lastRefreshDuration().toMillis() / 1000.0), PERIOD(
+                                                "mvrefresh_view_interval_seconds",
+                                                "The view's refresh period: its interval, or its cron schedule's current period",
+                                                values -> values.period().isPresent(),
+                                                (values, now) -> values.period().get().toMillis() / 1000.0), TARGET(
+                                                        "mvrefresh_view_freshness_target_seconds",
+                                                        "The view's freshness target (max-staleness): how far it may lag its base tables",
+                                                        values -> values.target().isPresent(),
+                                                        (values, now) -> values.target().get().toMillis() / 1000.0), LAG(
+                                                                "mvrefresh_view_lag_seconds",
+                                                                "How far the view lags its base tables as far as mvrefresh can see: time since the first change not refreshed yet",
+                                                                Values::watchable,
+                                                                (values, now) -> values.changedSince() == null
+                                                                        ? 0.0
+                                                                        : secondsBetween(values.changedSince(), now)), PAUSED(
+                                                                                "mvrefresh_view_paused",
+                                                                                "1 while the view is paused (absent otherwise)",
+                                                                                Values::paused, (values, now) -> 1.0), ENABLED(
+                                                                                        "mvrefresh_view_enabled",
+                                                                                        "0 while the view is disabled (absent otherwise)",
+                                                                                        values -> !values.enabled(),
+                                                                                        (values, now) -> 0.0), MISSING(
+                                                                                                "mvrefresh_view_missing",
+                                                                                                "1 while a configured view does not exist in PostgreSQL (absent otherwise)",
+                                                                                                Values::missing,
+                                                                                                (values, now) -> 1.0), FAILURES(
+                                                                                                        "mvrefresh_view_consecutive_failures",
+                                                                                                        "Refreshes of the view that failed in a row, while it is failing (absent otherwise)",
+                                                                                                        values -> values
+                                                                                                                .consecutiveFailures() > 0,
+                                                                                                        (values, now) -> values
+                                                                                                                .consecutiveFailures());
 
         final String metric;
         final String help;
@@ -175,6 +197,7 @@ public class ViewMetrics {
 
     /** One view's label values, kept so a scrape does not build them again, its values and its skipped runs. */
     private static final class Published {
+
         final List<String> labelValues;
         final List<List<String>> skipLabelValues;
         final AtomicLongArray skipped = new AtomicLongArray(SKIP_REASONS.length);
@@ -192,6 +215,7 @@ public class ViewMetrics {
 
     /** The collector Prometheus asks at every scrape. */
     private final class Families extends Collector {
+
         @Override
         public List<MetricFamilySamples> collect() {
             return ViewMetrics.this.collect();

@@ -70,7 +70,8 @@ public class Pools implements PgPoolCreator {
                 REFRESH_SESSION), concurrency, sessionMaxRuns);
         return PgBuilder.pool()
                 .with(input.poolOptions())
-                .connectingTo(List.<SqlConnectOptions>copyOf(sessions(input.pgConnectOptionsList(), applicationName, HOUSEKEEPING_SESSION)))
+                .connectingTo(List
+                        .<SqlConnectOptions>copyOf(sessions(input.pgConnectOptionsList(), applicationName, HOUSEKEEPING_SESSION)))
                 .using(input.vertx())
                 .build();
     }

@@ -65,7 +65,7 @@ public final class RefreshSessions {
                     .onCancellation().invoke(() -> {
                         // Given up before the session came: if it came all the same, the next run gets it.
                         if (!pending.cancel(false) && !pending.isCompletedExceptionally() && claimed.compareAndSet(false, true)) {
-                            handOver(pending.join()).subscribe().with(done -> { }, failure -> { });
+                            handOver(pending.join()).subscribe().with(done -> {}, failure -> {});
                         }
                     })
                     .flatMap(session -> {
@@ -167,7 +167,7 @@ public final class RefreshSessions {
             // is dropped and nothing more needs saying.
             connected.result().exceptionHandler(failure -> session.lost = true);
             if (!pending.complete(session)) {
-                handOver(session).subscribe().with(done -> { }, failure -> { });
+                handOver(session).subscribe().with(done -> {}, failure -> {});
             }
         });
     }
@@ -233,6 +233,7 @@ public final class RefreshSessions {
 
     /** One backend and how many runs it served. */
     private static final class Session {
+
         final PgConnection connection;
         volatile boolean lost;
         int runs;

@@ -29,6 +29,7 @@ final class FailureClassifier {
             return new RefreshOutcome.Failed(Failure.FAILED, attempted, message);
         }
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
-        return new RefreshOutcome.Failed(Failure.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message, true);
+        return new RefreshOutcome.Failed(Failure.FAILED, attempted, "PostgreSQL unreachable or connection lost: " + message,
+                true);
     }
 }

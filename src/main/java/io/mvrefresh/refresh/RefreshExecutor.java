@@ -4,8 +4,8 @@ import io.mvrefresh.catalog.CatalogReader;
 import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.RefreshMode;
-import io.mvrefresh.pools.Pools;
 import io.mvrefresh.coordination.AdvisoryLocks;
+import io.mvrefresh.pools.Pools;
 import io.mvrefresh.refresh.RefreshOutcome.Failure;
 import io.mvrefresh.state.OutcomeBacklog;
 import io.mvrefresh.state.RunRecord;
@@ -74,11 +74,11 @@ public class RefreshExecutor {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
         return pools.refreshes().withSession(conn -> {
-                    inFlight.put(job.runId(), conn);
-                    return refreshInTransaction(conn, job, startedAt, attempted)
-                            .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
-                            .eventually(() -> inFlight.remove(job.runId()));
-                })
+            inFlight.put(job.runId(), conn);
+            return refreshInTransaction(conn, job, startedAt, attempted)
+                    .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
+                    .eventually(() -> inFlight.remove(job.runId()));
+        })
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt, Optional.empty());
@@ -129,19 +129,25 @@ public class RefreshExecutor {
                     AppliedMode mode = chooseMode(job.settings().mode(), view);
                     attempted.set(mode);
                     // A view re-created since the scan may read other tables than the scan found.
-                    String fingerprint = job.scanned() != null && job.scanned().oid() == view.oid() ? checked.fingerprint() : null;
+                    String fingerprint = job.scanned() != null && job.scanned().oid() == view.oid()
+                            ? checked.fingerprint()
+                            : null;
                     checkStillDue(job, view, checked.stored(), fingerprint);
-                    Uni<Refreshing> refreshed = conn.query(refreshStatement(view, mode)).execute().replaceWith(new Refreshing(mode, fingerprint));
+                    Uni<Refreshing> refreshed = conn.query(refreshStatement(view, mode)).execute()
+                            .replaceWith(new Refreshing(mode, fingerprint));
                     return job.settings().afterSql().isEmpty() ? refreshed : refreshed.call(() -> afterSql(conn, job, mode));
                 })
                 .flatMap(refreshing -> {
                     // The success rows commit with the refreshed contents or not at all: if writing
                     // them fails, the COMMIT behind them only ends the aborted transaction.
-                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt, Optional.empty());
+                    CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt,
+                            Optional.empty());
                     return Uni.combine().all()
-                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(), !job.settings().invalidation().isEmpty()),
+                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(),
+                                    !job.settings().invalidation().isEmpty()),
                                     conn.query("COMMIT").execute())
-                            .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(), Optional.of(stored)));
+                            .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(),
+                                    Optional.of(stored)));
                 });
     }
 
@@ -197,7 +203,8 @@ public class RefreshExecutor {
             throw new RefreshAborted(new RefreshOutcome.AlreadyFresh());
         }
         // A notification proves a write; its counters may be published only after this read.
-        if (job.settings().skipUnchanged() && !job.changeAnnounced() && fingerprint != null && fingerprint.equals(stored.fingerprint())) {
+        if (job.settings().skipUnchanged() && !job.changeAnnounced() && fingerprint != null
+                && fingerprint.equals(stored.fingerprint())) {
             throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.UNCHANGED));
         }
     }
@@ -210,8 +217,9 @@ public class RefreshExecutor {
      */
     public Uni<Integer> cancelAll() {
         List<Uni<Void>> cancels = inFlight.values().stream()
-                .map(conn -> PgConnection.cast(conn).cancelRequest().onFailure().invoke(e ->
-                        Log.warnf("could not send a cancel request: %s", e.getMessage())).onFailure().recoverWithNull())
+                .map(conn -> PgConnection.cast(conn).cancelRequest().onFailure()
+                        .invoke(e -> Log.warnf("could not send a cancel request: %s", e.getMessage())).onFailure()
+                        .recoverWithNull())
                 .toList();
         if (cancels.isEmpty()) {
             return Uni.createFrom().item(0);
@@ -221,18 +229,9 @@ public class RefreshExecutor {
 
     /** What a view's configured mode means for it right now. */
     static AppliedMode chooseMode(RefreshMode requested, CatalogView view) {
-        return switch (requested) {
-            case BLOCKING -> AppliedMode.BLOCKING;
-            case AUTO -> view.concurrentlyEligible() ? AppliedMode.CONCURRENT : AppliedMode.BLOCKING;
-            case CONCURRENT -> {
-                if (!view.concurrentlyEligible()) {
-                    throw new RefreshAborted(new RefreshOutcome.Failed(Failure.FAILED, AppliedMode.CONCURRENT,
-                            "mode is concurrent but REFRESH CONCURRENTLY is not possible: " + view.concurrentlyIneligibleReason()
-                                    + "; use mode auto or blocking, or fix the view"));
-                }
-                yield AppliedMode.CONCURRENT;
-            }
-        };
+        return view.modeInEffect(requested).orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(Failure.FAILED,
+                AppliedMode.CONCURRENT, "mode is concurrent but REFRESH CONCURRENTLY is not possible: "
+                        + view.concurrentlyIneligibleReason() + "; use mode auto or blocking, or fix the view")));
     }
 
     /** The only SQL text built from a name; the name comes from the catalog and is quoted. */
@@ -253,12 +252,14 @@ public class RefreshExecutor {
         RunRecord record = run.record();
         long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
         switch (run.outcome()) {
-            case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses ? org.jboss.logging.Logger.Level.INFO
+            case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses
+                    ? org.jboss.logging.Logger.Level.INFO
                     : org.jboss.logging.Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
                     refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis,
                     job.settings().invalidation().isEmpty() ? "" : "; invalidating its cache keys");
             case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
-            case RefreshOutcome.AlreadyFresh fresh -> Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
+            case RefreshOutcome.AlreadyFresh fresh ->
+                Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
             case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),
                     failed.outcome().label(), millis, failed.error());
         }

@@ -34,6 +34,6 @@ public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned,
 
     /** The prefix every log line about this run carries, e.g. {@code refresh #412(schedule) "public"."mv":}. */
     public String logPrefix() {
-        return "refresh #" + runId + " (" + trigger.label() + ") " + view() + ":";
+        return "refresh #" + runId + " (" + trigger.label() + ") " + view().quoted() + ":";
     }
 }

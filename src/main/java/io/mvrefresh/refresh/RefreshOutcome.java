@@ -15,6 +15,7 @@ public sealed interface RefreshOutcome {
 
     /** The REFRESH committed. */
     record Refreshed(AppliedMode mode) implements RefreshOutcome {
+
         @Override
         public Outcome outcome() {
             return Outcome.SUCCESS;
@@ -23,6 +24,7 @@ public sealed interface RefreshOutcome {
 
     /** Nothing was executed, on purpose. */
     record Skipped(SkipReason reason) implements RefreshOutcome {
+
         @Override
         public Outcome outcome() {
             return Outcome.SKIPPED;
@@ -39,6 +41,7 @@ public sealed interface RefreshOutcome {
      * decided it was due. The run id stays unused.
      */
     record AlreadyFresh() implements RefreshOutcome {
+
         @Override
         public Outcome outcome() {
             return Outcome.SKIPPED;
@@ -52,6 +55,7 @@ public sealed interface RefreshOutcome {
 
     /** How a refresh can fail; each is one {@link Outcome}. */
     enum Failure {
+
         /** An SQL error, a lock timeout, a lost connection, an ineligible view. */
         FAILED(Outcome.FAILED),
         /** The statement timeout ended it. */

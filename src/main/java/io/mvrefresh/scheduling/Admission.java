@@ -17,6 +17,7 @@ public sealed interface Admission {
 
     /** How an accepted request is served. */
     enum How {
+
         /** A new run was queued. */
         QUEUED,
         /** It joined a run already waiting for a slot. */
@@ -35,6 +36,7 @@ public sealed interface Admission {
 
     /** Why a request is refused. */
     enum Refusal {
+
         /** mvrefresh does not know the view (neither configured nor discovered). */
         UNKNOWN,
         /** Configured, but it does not exist in PostgreSQL. */

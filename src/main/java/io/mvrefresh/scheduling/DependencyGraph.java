@@ -1,8 +1,8 @@
 package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.vocabulary.ViewId;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Which views read which: the catalog's dependencies (through plain views) plus each view's
@@ -63,7 +64,8 @@ final class DependencyGraph {
             }
         }
         Map<ViewId, Set<ViewId>> downstream = new HashMap<>();
-        upstream.forEach((reader, reads) -> reads.forEach(read -> downstream.computeIfAbsent(read, k -> new HashSet<>()).add(reader)));
+        upstream.forEach(
+                (reader, reads) -> reads.forEach(read -> downstream.computeIfAbsent(read, k -> new HashSet<>()).add(reader)));
         return new DependencyGraph(upstream, downstream, ignored);
     }
 
@@ -114,5 +116,15 @@ final class DependencyGraph {
         Set<ViewId> all = new HashSet<>(a);
         all.addAll(b);
         return all;
+    }
+
+    /**
+     * Whether {@code view} must wait: while a view it reads is busy (running or queued: sources go
+     * first, or a reader refreshed before its source would read stale or unpopulated data and need a
+     * second refresh), and while a view that reads it is running (a source never changes under a
+     * reader).
+     */
+    boolean mustWait(ViewId view, Predicate<ViewId> busy, Predicate<ViewId> running) {
+        return allUpstreamOf(view).stream().anyMatch(busy) || allDownstreamOf(view).stream().anyMatch(running);
     }
 }

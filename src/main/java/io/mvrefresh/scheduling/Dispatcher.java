@@ -1,14 +1,15 @@
 package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogSnapshot;
-import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.ViewSettingsResolver;
-import io.mvrefresh.metrics.RefreshMetrics;
-import io.mvrefresh.metrics.ViewMetrics;
 import io.mvrefresh.refresh.CompletedRun;
 import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.refresh.RefreshOutcome;
+import io.mvrefresh.retry.Backoff;
+import io.mvrefresh.runs.RunFinished;
+import io.mvrefresh.runs.RunStarted;
+import io.mvrefresh.state.RunHistory;
 import io.mvrefresh.state.StateStore;
 import io.mvrefresh.state.ViewState;
 import io.mvrefresh.vocabulary.Priority;
@@ -22,71 +23,65 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * Carries out the {@link SchedulingPolicy}'s decisions: feeds it stored state and requests,
- * allocates run ids, starts the runs it picks and reports how they ended. Everything the policy
- * holds is guarded by {@link #lock}; no I/O happens while it is held. Timers are not here: the
- * lifecycle ticks the dispatcher and arms a wake-up at the instant {@link #onWakeUpChange}
- * announces.
+ * Carries out the {@link SchedulingPolicy}'s decisions: feeds it stored state, catalog scans and
+ * requests, allocates run ids, starts the runs it picks and reports how they ended. Everything the
+ * policy holds is guarded by {@link #lock}; no I/O happens while it is held. What follows a run is
+ * announced as events ({@link RunStarted}, {@link RunFinished}, {@link ViewsChanged}) for metrics,
+ * the read model and cache invalidation to observe. The loop that ticks it is {@link TickLoop};
+ * timers are the lifecycle's, armed at the instant {@link #onWakeUpChange} announces.
  */
 @ApplicationScoped
 public class Dispatcher {
 
     private final RefreshExecutor executor;
+    private final RunHistory history;
     private final StateStore store;
-    private final RefreshMetrics metrics;
-    private final ViewMetrics viewMetrics;
+    private final Event<RunStarted> runStarted;
     private final Event<RunFinished> runFinished;
+    private final Event<ViewsChanged> viewsChanged;
+    private final Event<ViewsKnown> viewsKnown;
     private final Clock clock;
     private final ViewSettingsResolver resolver;
-    private final Duration tickTimeout;
 
     private final Object lock = new Object();
     private final SchedulingPolicy policy;
     private final Set<String> reportedIgnoredDependsOn = new HashSet<>();
-    private final Set<ViewId> targetWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private boolean firstTickDone;
-
-    private final Object tickGuard = new Object();
-    private boolean ticking;
-    private CompletableFuture<Void> tickAgain;
 
     /**
      * Work that has left the policy's sight but whose effects are not all visible yet: requests
      * waiting for their run ids, runs being finished (their observers and cascade still to come).
      */
-    private final java.util.concurrent.atomic.AtomicInteger inTransit = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong ticksCompleted = new java.util.concurrent.atomic.AtomicLong();
-    private volatile Instant lastTickCompletedAt;
+    private final AtomicInteger inTransit = new AtomicInteger();
+
     private volatile boolean databaseReachable = true;
-    private volatile Consumer<Optional<Instant>> wakeUpListener = at -> { };
-    /** Where the next read of view_state starts (StateStore#viewStatesWrittenSince); 0 reads it all. */
-    private volatile long stateHorizon;
+    private volatile Consumer<Optional<Instant>> wakeUpListener = at -> {};
     private Optional<Instant> announcedWakeUp = Optional.empty();
 
-    public Dispatcher(RefreshExecutor executor, StateStore store, RefreshMetrics metrics, ViewMetrics viewMetrics,
-            Event<RunFinished> runFinished, Clock clock, ViewSettingsResolver resolver, GlobalSettings config) {
+    public Dispatcher(RefreshExecutor executor, RunHistory history, StateStore store, Event<RunStarted> runStarted,
+            Event<RunFinished> runFinished,
+            Event<ViewsChanged> viewsChanged, Event<ViewsKnown> viewsKnown, Clock clock, ViewSettingsResolver resolver,
+            GlobalSettings config) {
         this.executor = executor;
+        this.history = history;
         this.store = store;
-        this.metrics = metrics;
-        this.viewMetrics = viewMetrics;
+        this.runStarted = runStarted;
         this.runFinished = runFinished;
+        this.viewsChanged = viewsChanged;
+        this.viewsKnown = viewsKnown;
         this.clock = clock;
         this.resolver = resolver;
-        this.tickTimeout = config.health().livenessTimeout().dividedBy(3);
-        this.policy = new SchedulingPolicy(new SchedulingPolicy.Limits(config.concurrency(), config.scheduler().reservedForCritical(),
-                config.scheduler().aging(), () -> ThreadLocalRandom.current().nextDouble(0.8, 1.2)));
-        metrics.registerSchedulerGauges(this::inFlight, this::queued);
+        this.policy = new SchedulingPolicy(new SchedulingPolicy.Limits(config.concurrency(),
+                config.scheduler().reservedForCritical(), config.scheduler().aging(), Backoff::jitter));
     }
 
     /**
@@ -94,163 +89,59 @@ public class Dispatcher {
      * exist are marked missing, discovered views that disappeared are forgotten.
      */
     public void applyCatalog(CatalogSnapshot snapshot) {
-        SchedulingPolicy.CatalogChanges changes;
+        CatalogChanges changes;
         synchronized (lock) {
             changes = policy.applyCatalog(snapshot, resolver.configuredViews().values(), resolver::settingsFor, clock.instant());
         }
-        changes.missing().forEach(view -> Log.warnf(
-                "view %s is configured but does not exist in PostgreSQL; it is skipped until it is created", view));
+        changes.missing().forEach(view -> Log
+                .warnf("view %s is configured but does not exist in PostgreSQL; it is skipped until it is created", view));
         for (String ignored : changes.ignoredDependsOn()) {
             if (reportedIgnoredDependsOn.add(ignored)) {
                 Log.error(ignored);
             }
         }
-        afterChange();
-        Set<String> known = new HashSet<>();
-        snapshots().forEach(view -> known.add(view.settings().view().toString()));
-        viewMetrics.retainOnly(known);
+        startWhatMayStart();
+        Set<ViewId> known = new HashSet<>();
+        snapshots().forEach(view -> known.add(view.settings().view()));
+        viewsKnown.fire(new ViewsKnown(known));
     }
 
-    /** Loads each view's last run from history, so {@code /admin/views} shows it after a restart. */
-    public Uni<Void> loadHistory() {
-        return store.latestRunPerView().invoke(latest -> {
-            synchronized (lock) {
-                policy.applyLastRuns(latest);
-            }
-        }).replaceWithVoid();
-    }
-
-    /**
-     * One pass of the loop: reads the stored state (so replicas and restarts agree on what is
-     * due), queues the views that are due and starts as many as there are free slots. One tick
-     * runs at a time: a tick asked for while one runs makes exactly one more after it, and the
-     * answer completes when that one has. Starts at once, whether or not the Uni is subscribed to.
-     */
-    public Uni<Void> tick() {
-        CompletableFuture<Void> done;
-        synchronized (tickGuard) {
-            if (ticking) {
-                if (tickAgain == null) {
-                    tickAgain = new CompletableFuture<>();
-                }
-                return Uni.createFrom().completionStage(tickAgain);
-            }
-            ticking = true;
-            done = new CompletableFuture<>();
-        }
-        runTick(done);
-        return Uni.createFrom().completionStage(done);
-    }
-
-    private void runTick(CompletableFuture<Void> done) {
-        oneTick().subscribe().with(ignored -> tickEnded(done), failure -> {
-            Log.errorf(failure, "dispatcher: tick failed");
-            tickEnded(done);
-        });
-    }
-
-    private void tickEnded(CompletableFuture<Void> done) {
-        CompletableFuture<Void> again;
-        synchronized (tickGuard) {
-            again = tickAgain;
-            tickAgain = null;
-            ticking = again != null;
-        }
-        done.complete(null);
-        if (again != null) {
-            runTick(again);
-        }
-    }
-
-    private Uni<Void> oneTick() {
-        // After an outage everything is read again: the server may be another one (a failover).
-        long since = databaseReachable ? stateHorizon : 0;
-        return store.viewStatesWrittenSince(since)
-                .ifNoItem().after(tickTimeout).failWith(() -> new IllegalStateException(
-                        "no answer from PostgreSQL within " + DurationText.of(tickTimeout)))
-                .invoke(changes -> {
-                    if (!databaseReachable) {
-                        Log.info("dispatcher: PostgreSQL is reachable again, dispatching resumes");
-                    }
-                    databaseReachable = true;
-                    // A horizon going back means another server (restored, or a new cluster): read everything next time.
-                    stateHorizon = Long.compareUnsigned(changes.horizon(), since) >= 0 ? changes.horizon() : 0;
-                    Instant now = clock.instant();
-                    synchronized (lock) {
-                        changes.states().forEach(row -> policy.applyStored(row, now));
-                    }
-                })
-                .flatMap(ignored -> queueDue())
-                .onFailure().recoverWithUni(failure -> {
-                    if (databaseReachable) {
-                        Log.warnf("dispatcher: PostgreSQL unreachable (%s); dispatching paused until it is back", failure.getMessage());
-                    }
-                    databaseReachable = false;
-                    return Uni.createFrom().voidItem();
-                })
-                .invoke(() -> {
-                    afterChange();
-                    lastTickCompletedAt = clock.instant();
-                    ticksCompleted.incrementAndGet();
-                });
-    }
-
-    private Uni<Void> queueDue() {
-        List<SchedulingPolicy.Due> due;
-        boolean startup;
+    /** Takes {@code view_state} rows read by a tick (older copies than those held are ignored). */
+    void applyStored(Collection<ViewState> rows) {
+        Instant now = clock.instant();
         synchronized (lock) {
-            due = policy.due(clock.instant());
-            startup = !firstTickDone;
-            firstTickDone = true;
+            rows.forEach(row -> policy.applyStored(row, now));
         }
-        Map<Trigger, List<ViewId>> byTrigger = new EnumMap<>(Trigger.class);
-        for (SchedulingPolicy.Due view : due) {
-            Trigger trigger = startup && view.trigger() == Trigger.SCHEDULE ? Trigger.STARTUP : view.trigger();
-            byTrigger.computeIfAbsent(trigger, key -> new ArrayList<>()).add(view.view());
-        }
-        Uni<Void> requested = Uni.createFrom().voidItem();
-        for (Map.Entry<Trigger, List<ViewId>> group : byTrigger.entrySet()) {
-            requested = requested.call(() -> requestAll(group.getValue(), group.getKey()));
-        }
-        return requested;
+    }
+
+    /** The views due now with nothing queued or running. */
+    List<SchedulingPolicy.Due> due() {
+        return read(policy -> policy.due(clock.instant()));
     }
 
     /** Relations (oids) whose write counters moved, seen at {@code at}: their readers have changes to catch up with. */
-    public void relationsChanged(java.util.Collection<Long> relations, Instant at) {
-        synchronized (lock) {
-            policy.relationsChanged(relations, at);
-        }
-        afterChange();
+    public void relationsChanged(Collection<Long> relations, Instant at) {
+        change(policy -> policy.relationsChanged(relations, at));
     }
 
     /** Tables a notification named as written, at {@code at}. */
-    public void tablesChanged(java.util.Collection<ViewId> tables, Instant at) {
-        synchronized (lock) {
-            policy.tablesChanged(tables, at);
-        }
-        afterChange();
+    public void tablesChanged(Collection<ViewId> tables, Instant at) {
+        change(policy -> policy.tablesChanged(tables, at));
     }
 
     /** Views with a freshness target whose changes can be detected. */
     public Set<ViewId> targetedViews() {
-        synchronized (lock) {
-            return policy.targetedViews();
-        }
+        return read(SchedulingPolicy::targetedViews);
     }
 
     /** Treats these views as changed now, so a check of each finds writes made while nobody watched. */
-    public void assumeChanged(java.util.Collection<ViewId> views) {
-        synchronized (lock) {
-            policy.assumeChanged(views, clock.instant());
-        }
-        afterChange();
+    public void assumeChanged(Collection<ViewId> views) {
+        change(policy -> policy.assumeChanged(views, clock.instant()));
     }
 
     /** The relations whose write counters to watch: of views with a target, or ({@code all}) of every watchable view. */
     public Set<Long> watchedRelations(boolean all) {
-        synchronized (lock) {
-            return policy.watchedRelations(all);
-        }
+        return read(policy -> policy.watchedRelations(all));
     }
 
     /**
@@ -280,11 +171,11 @@ public class Dispatcher {
             }
         }
         if (needIds == 0) {
-            afterChange();
+            startWhatMayStart();
             return Uni.createFrom().item(admissions);
         }
         inTransit.incrementAndGet();
-        return store.allocateRunIds(needIds).eventually(inTransit::decrementAndGet).map(ids -> {
+        return history.allocateRunIds(needIds).eventually(inTransit::decrementAndGet).map(ids -> {
             synchronized (lock) {
                 Instant now = clock.instant();
                 int next = 0;
@@ -294,7 +185,7 @@ public class Dispatcher {
                     }
                 }
             }
-            afterChange();
+            startWhatMayStart();
             return admissions;
         });
     }
@@ -313,56 +204,33 @@ public class Dispatcher {
                 policy.applyStored(row, clock.instant());
             }
             Log.infof("view %s %s", view, paused ? "paused" : "resumed");
-            afterChange();
+            startWhatMayStart();
             return snapshot(view);
         });
     }
 
-    /** The invalidation of {@code view}'s run {@code runId} removed {@code keys} cache keys. */
-    public void invalidated(ViewId view, long runId, long keys) {
-        synchronized (lock) {
-            policy.invalidated(view, runId, keys);
-        }
-    }
-
     /** Every known view, configured or discovered, sorted by name. */
     public List<ViewSnapshot> snapshots() {
-        synchronized (lock) {
-            return policy.snapshots(clock.instant());
-        }
+        return read(policy -> policy.snapshots(clock.instant()));
     }
 
     /** One view, when known. */
     public Optional<ViewSnapshot> snapshot(ViewId view) {
-        synchronized (lock) {
-            return policy.snapshot(view, clock.instant());
-        }
+        return read(policy -> policy.snapshot(view, clock.instant()));
     }
 
     /** Queued runs of views with {@code priority} (their configured priority), right now. */
     public int queued(Priority priority) {
-        synchronized (lock) {
-            return policy.queued(priority);
-        }
+        return read(policy -> policy.queued(priority));
     }
 
     /** Refreshes in progress right now. */
     public int inFlight() {
-        synchronized (lock) {
-            return policy.running();
-        }
+        return read(SchedulingPolicy::running);
     }
 
-    /**
-     * Whether nothing is queued, running, ticking or on its way (a request waiting for its run id,
-     * such as the cascade after a refresh): what tests wait for.
-     */
-    public boolean settled() {
-        synchronized (tickGuard) {
-            if (ticking) {
-                return false;
-            }
-        }
+    /** Whether nothing is queued, running or on its way (a request waiting for its run id, a run being finished). */
+    boolean idle() {
         synchronized (lock) {
             if (policy.running() > 0 || inTransit.get() > 0) {
                 return false;
@@ -376,19 +244,14 @@ public class Dispatcher {
         }
     }
 
-    /** When a tick last completed, whatever PostgreSQL did; liveness is judged by it. Null before the first. */
-    public Instant lastTickCompletedAt() {
-        return lastTickCompletedAt;
-    }
-
-    /** How many ticks have completed since start. */
-    public long ticksCompleted() {
-        return ticksCompleted.get();
-    }
-
-    /** Whether the last tick could read PostgreSQL. */
+    /** Whether PostgreSQL answered the last time it was asked. */
     public boolean databaseReachable() {
         return databaseReachable;
+    }
+
+    /** PostgreSQL answered ({@code true}) or not: while it does not, nothing starts and no wake-up is armed. */
+    void databaseReachable(boolean reachable) {
+        databaseReachable = reachable;
     }
 
     /**
@@ -407,14 +270,26 @@ public class Dispatcher {
 
     /** No refresh starts and no request is accepted after this; runs in progress finish on their own. */
     public void stop() {
+        change(SchedulingPolicy::stop);
+    }
+
+    /** Reads the policy under the lock. */
+    private <T> T read(Function<SchedulingPolicy, T> reading) {
         synchronized (lock) {
-            policy.stop();
+            return reading.apply(policy);
         }
-        afterChange();
+    }
+
+    /** Changes the policy under the lock, then carries out what follows: starts, drops, a new wake-up. */
+    private void change(Consumer<SchedulingPolicy> changing) {
+        synchronized (lock) {
+            changing.accept(policy);
+        }
+        startWhatMayStart();
     }
 
     /** Starts what may start, tells callers of dropped runs, announces a changed wake-up. Cheap: runs after every change. */
-    private void afterChange() {
+    void startWhatMayStart() {
         dispatch();
         List<Ticket> dropped;
         Optional<Instant> wakeUp;
@@ -431,7 +306,13 @@ public class Dispatcher {
         if (changed && databaseReachable) {
             wakeUpListener.accept(wakeUp);
         }
-        publishViewMetrics();
+        List<ViewSnapshot> touched;
+        synchronized (lock) {
+            touched = policy.drainTouched(clock.instant());
+        }
+        if (!touched.isEmpty()) {
+            viewsChanged.fire(new ViewsChanged(touched));
+        }
     }
 
     private void dispatch() {
@@ -449,15 +330,13 @@ public class Dispatcher {
 
     private void start(SchedulingPolicy.Start start) {
         Ticket ticket = start.ticket();
-        metrics.queueWait(start.job().settings().priority(), Duration.between(ticket.queuedAt(), clock.instant()));
-        executor.execute(start.job()).subscribe().with(
-                run -> finished(ticket, run),
-                failure -> {
-                    // The executor turns every failure into an outcome; reaching this is a bug, but the
-                    // slot must still be given back or the dispatcher would stall.
-                    Log.errorf(failure, "%s ended unexpectedly", start.job().logPrefix());
-                    finished(ticket, null);
-                });
+        runStarted.fire(new RunStarted(start.job(), Duration.between(ticket.queuedAt(), clock.instant())));
+        executor.execute(start.job()).subscribe().with(run -> finished(ticket, run), failure -> {
+            // The executor turns every failure into an outcome; reaching this is a bug, but the
+            // slot must still be given back or the dispatcher would stall.
+            Log.errorf(failure, "%s ended unexpectedly", start.job().logPrefix());
+            finished(ticket, null);
+        });
     }
 
     private void finished(Ticket ticket, CompletedRun run) {
@@ -474,7 +353,8 @@ public class Dispatcher {
         synchronized (lock) {
             finished = policy.finish(ticket, run, clock.instant());
         }
-        if (run != null && run.outcome() instanceof RefreshOutcome.Failed failed && failed.connectionLost() && databaseReachable) {
+        if (run != null && run.outcome() instanceof RefreshOutcome.Failed failed && failed.connectionLost()
+                && databaseReachable) {
             databaseReachable = false;
             Log.warnf("dispatcher: lost PostgreSQL (%s); dispatching paused until it is back", failed.error());
         }
@@ -489,42 +369,10 @@ public class Dispatcher {
             ticket.result().completeExceptionally(new IllegalStateException("run ended without an outcome"));
         }
         if (!finished.readers().isEmpty()) {
-            requestAll(finished.readers(), Trigger.DEPENDENCY).subscribe().with(
-                    admissions -> { },
+            requestAll(finished.readers(), Trigger.DEPENDENCY).subscribe().with(admissions -> {},
                     failure -> Log.warnf("could not queue %s after their upstream %s was refreshed: %s", finished.readers(),
                             ticket.view(), failure.getMessage()));
         }
-        afterChange();
-    }
-
-    private void publishViewMetrics() {
-        List<ViewSnapshot> changed;
-        synchronized (lock) {
-            changed = policy.drainTouched(clock.instant());
-        }
-        for (ViewSnapshot view : changed) {
-            ViewState state = view.state();
-            Optional<Duration> period = view.settings().schedule() instanceof io.mvrefresh.config.Schedule.OnChange
-                    ? Optional.empty()
-                    : Optional.of(view.settings().schedule().period(view.observedAt()));
-            viewMetrics.publish(view.settings().view().toString(), new ViewMetrics.Values(state.freshAsOf(), state.lastSuccessAt(),
-                    view.lastRefreshDuration(), period, view.settings().maxStaleness(), view.watchable(), view.changedSince(),
-                    state.paused(), view.settings().enabled(), view.catalogView() == null, state.consecutiveFailures()));
-            String unmeetable = view.targetUnmeetable();
-            if (unmeetable != null && targetWarned.add(view.settings().view())) {
-                Log.warnf("view %s: %s; raise max-staleness, lower min-interval or make the refresh cheaper", view.settings().view(),
-                        unmeetable);
-            } else if (unmeetable == null) {
-                targetWarned.remove(view.settings().view());
-            }
-        }
-    }
-
-    /** A queued run that never started: its view was paused, disabled, dropped, or mvrefresh stopped. */
-    public static final class RunDropped extends RuntimeException {
-        RunDropped(Ticket ticket) {
-            super(ticket + " was dropped before it started (the view was paused or disappeared, or mvrefresh is stopping)",
-                    null, false, false);
-        }
+        startWhatMayStart();
     }
 }

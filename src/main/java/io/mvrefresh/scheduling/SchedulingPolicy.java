@@ -6,7 +6,6 @@ import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.refresh.CompletedRun;
 import io.mvrefresh.refresh.RefreshJob;
 import io.mvrefresh.refresh.RefreshOutcome;
-import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.ViewState;
 import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.vocabulary.Trigger;
@@ -17,17 +16,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Every scheduling decision, and nothing else: given the views' settings, their stored state,
@@ -71,40 +70,21 @@ public final class SchedulingPolicy {
     public record Finished(ViewSettings settings, List<ViewId> readers) {
     }
 
-    /**
-     * What a catalog scan changed, for the log.
-     *
-     * @param missing configured views that do not exist (newly so)
-     * @param ignoredDependsOn depends-on entries left out because they would close a cycle
-     */
-    public record CatalogChanges(List<ViewId> appeared, List<ViewId> disappeared, List<ViewId> missing,
-            List<String> ignoredDependsOn) {
-    }
-
-    private static final Comparator<ViewEntry> BY_DUE = Comparator.comparing((ViewEntry entry) -> entry.indexedDue()).thenComparing(ViewEntry::id);
-    private static final Comparator<Ticket> BY_WAITING = Comparator.comparing(Ticket::dueAt).thenComparing(Ticket::view);
-
     private final Limits limits;
     private final Map<ViewId, ViewEntry> entries = new HashMap<>();
     /** Rows of views not known (yet): applied when the view appears. */
     private final Map<ViewId, ViewState> storedOfUnknown = new HashMap<>();
-    /** Views with nothing queued or running, by the time they fall due. */
-    private final TreeSet<ViewEntry> byDue = new TreeSet<>(BY_DUE);
-    /** Queued runs not known to wait for a related view, per configured priority, longest due first. */
-    private final Map<Priority, TreeSet<Ticket>> ready = new EnumMap<>(Priority.class);
-    /** Queued runs found waiting for a related view; looked at again when one of those changes. */
-    private final Set<Ticket> blocked = new HashSet<>();
+
+    private final DueIndex dueIndex = new DueIndex();
+    private final RunQueue queue;
+    private final ChangeIndex changeIndex = new ChangeIndex();
     /** Runs dropped before they started (paused, disabled, missing, shutdown): their callers are told. */
     private final List<Ticket> dropped = new ArrayList<>();
+
     private final Set<ViewId> configured = new HashSet<>();
-    private final Map<Long, Set<ViewId>> readersOfRelation = new HashMap<>();
-    private final Map<ViewId, Set<ViewId>> readersOfName = new HashMap<>();
-    private Set<Long> targeted = Set.of();
-    private Set<Long> allWatchable = Set.of();
-    /** Queued runs of views with a freshness target and a change to catch up with: their deadline may raise them. */
-    private final Set<Ticket> withDeadline = new HashSet<>();
     /** Views whose picture may have changed since {@link #drainTouched} was last called. */
     private final Set<ViewId> touched = new HashSet<>();
+
     private Set<ViewId> missingReported = Set.of();
     private DependencyGraph graph = DependencyGraph.EMPTY;
     private int running;
@@ -112,9 +92,8 @@ public final class SchedulingPolicy {
 
     public SchedulingPolicy(Limits limits) {
         this.limits = limits;
-        for (Priority priority : Priority.values()) {
-            ready.put(priority, new TreeSet<>(BY_WAITING));
-        }
+        this.queue = new RunQueue(limits.aging(), this::waitsForRelated,
+                view -> entries.containsKey(view) ? entries.get(view).urgency() : RunQueue.Urgency.NONE);
     }
 
     /**
@@ -148,46 +127,15 @@ public final class SchedulingPolicy {
             }
         }
         graph = DependencyGraph.of(snapshot.views().values(), settingsFor);
-        indexReaders();
+        changeIndex.rebuild(entries.values().stream()
+                .map(entry -> new ChangeIndex.Reader(entry.id(), entry.catalog(), entry.settings().hasTarget())).toList());
         // The graph changed: every run found waiting is looked at again.
-        blocked.forEach(ticket -> ready.get(entries.get(ticket.view()).settings().priority()).add(ticket));
-        blocked.clear();
+        queue.lookAgainAtAll();
         List<ViewId> newlyMissing = missing.stream().filter(id -> !missingReported.contains(id)).sorted().toList();
         missingReported = missing;
         appeared.removeAll(missing);
         return new CatalogChanges(appeared.stream().sorted().toList(), disappeared.stream().sorted().toList(), newlyMissing,
                 graph.ignoredDependsOn());
-    }
-
-    /** Which views read which relation, by oid and by name, and the relations worth watching. */
-    private void indexReaders() {
-        readersOfRelation.clear();
-        readersOfName.clear();
-        Set<Long> targetedNow = new HashSet<>();
-        Set<Long> watchableNow = new HashSet<>();
-        for (ViewEntry entry : entries.values()) {
-            CatalogView catalog = entry.catalog();
-            if (catalog == null) {
-                continue;
-            }
-            for (Long relation : catalog.readOids()) {
-                readersOfRelation.computeIfAbsent(relation, key -> new HashSet<>()).add(entry.id());
-            }
-            for (ViewId name : catalog.baseRelations()) {
-                readersOfName.computeIfAbsent(name, key -> new HashSet<>()).add(entry.id());
-            }
-            for (ViewId name : catalog.upstreamViews()) {
-                readersOfName.computeIfAbsent(name, key -> new HashSet<>()).add(entry.id());
-            }
-            if (entry.watchable()) {
-                watchableNow.addAll(catalog.readOids());
-                if (entry.settings().hasTarget()) {
-                    targetedNow.addAll(catalog.readOids());
-                }
-            }
-        }
-        targeted = Set.copyOf(targetedNow);
-        allWatchable = Set.copyOf(watchableNow);
     }
 
     private ViewEntry entry(ViewId id, Function<ViewId, ViewSettings> settingsFor, List<ViewId> appeared) {
@@ -199,18 +147,17 @@ public final class SchedulingPolicy {
     }
 
     private void updateCatalog(ViewEntry entry, CatalogView current, Instant seenAt, Instant now) {
-        if (entry.catalog() != null && entry.catalog().equals(current) && entry.indexedDue() != null) {
+        if (entry.catalog() != null && entry.catalog().equals(current) && dueIndex.contains(entry.id())) {
             return;
         }
         Ticket waiting = entry.queued();
-        List<Ticket> droppedNow = entry.catalog(current, seenAt);
-        unready(waiting, droppedNow);
+        unready(waiting, entry.catalog(current, seenAt));
         reindex(entry, now);
     }
 
     private void forgetIfGone(ViewEntry entry) {
         if (entry.running() == null && entry.missing() && !configured.contains(entry.id())) {
-            unindex(entry);
+            dueIndex.remove(entry.id());
             entries.remove(entry.id());
             // Stored state is read incrementally: kept, it is there if the view comes back.
             storedOfUnknown.put(entry.id(), entry.stored());
@@ -232,37 +179,12 @@ public final class SchedulingPolicy {
         reindex(entry, now);
     }
 
-    /** The invalidation of {@code view}'s run {@code runId} removed {@code keys} keys: its last run says so from now on. */
-    public void invalidated(ViewId view, long runId, long keys) {
-        ViewEntry entry = entries.get(view);
-        if (entry != null) {
-            entry.invalidated(runId, keys);
-        }
-    }
-
-    /** Each view's last run that was not a skip, from history, where none is known yet. */
-    public void applyLastRuns(Collection<RunRecord> runs) {
-        for (RunRecord run : runs) {
-            ViewEntry entry = entries.get(run.view());
-            if (entry != null) {
-                entry.lastRun(run);
-            }
-        }
-    }
-
     /**
      * The views that are due at {@code now} and have nothing queued or running: each is to be
      * requested (trigger {@code schedule}, or {@code startup} on the first tick).
      */
     public List<Due> due(Instant now) {
-        List<Due> due = new ArrayList<>();
-        for (ViewEntry entry : byDue) {
-            if (entry.indexedDue().isAfter(now)) {
-                break;
-            }
-            due.add(new Due(entry.id(), entry.indexedTrigger()));
-        }
-        return due;
+        return dueIndex.dueBy(now);
     }
 
     /**
@@ -271,14 +193,14 @@ public final class SchedulingPolicy {
      */
     public void relationsChanged(Collection<Long> relations, Instant at) {
         for (Long relation : relations) {
-            changed(readersOfRelation.getOrDefault(relation, Set.of()), Trigger.SCHEDULE, at, false);
+            changed(changeIndex.readersOf(relation), Trigger.SCHEDULE, at, false);
         }
     }
 
     /** Tables (by name) that were written to, as a notification announced at {@code at}. */
     public void tablesChanged(Collection<ViewId> tables, Instant at) {
         for (ViewId table : tables) {
-            changed(readersOfName.getOrDefault(table, Set.of()), Trigger.SCHEDULE, at, true);
+            changed(changeIndex.readersOf(table), Trigger.SCHEDULE, at, true);
         }
     }
 
@@ -298,18 +220,13 @@ public final class SchedulingPolicy {
      * detected, which their lag needs.
      */
     public Set<Long> watchedRelations(boolean all) {
-        return all ? allWatchable : targeted;
+        return changeIndex.watched(all);
     }
 
     /** Views with a freshness target whose changes can be detected: watched on every poll. */
     public Set<ViewId> targetedViews() {
-        Set<ViewId> views = new HashSet<>();
-        for (ViewEntry entry : entries.values()) {
-            if (entry.settings().hasTarget() && entry.watchable()) {
-                views.add(entry.id());
-            }
-        }
-        return views;
+        return entries.values().stream().filter(entry -> entry.settings().hasTarget() && entry.watchable()).map(ViewEntry::id)
+                .collect(Collectors.toSet());
     }
 
     /**
@@ -347,16 +264,14 @@ public final class SchedulingPolicy {
         if (stopped) {
             return new Admission.Refused(Admission.Refusal.STOPPING, "mvrefresh is shutting down and starts no new refresh");
         }
-        Instant dueAt = entry.indexedDue() != null && !entry.indexedDue().isAfter(now) ? entry.indexedDue() : now;
-        boolean wasIdle = entry.queued() == null && entry.running() == null;
+        Instant indexed = dueIndex.dueAt(view);
+        Instant dueAt = indexed != null && !indexed.isAfter(now) ? indexed : now;
+        boolean wasIdle = !entry.busy();
         Admission admission = entry.request(trigger, dueAt, now, runId);
         if (admission instanceof Admission.Accepted accepted && accepted.how() == Admission.How.QUEUED && wasIdle) {
-            unindex(entry);
+            dueIndex.remove(view);
             touched.add(view);
-            ready.get(entry.settings().priority()).add(accepted.ticket());
-            if (entry.settings().hasTarget()) {
-                withDeadline.add(accepted.ticket());
-            }
+            queue.add(accepted.ticket(), entry.settings().priority(), entry.settings().hasTarget());
         }
         return admission;
     }
@@ -370,60 +285,19 @@ public final class SchedulingPolicy {
         List<Start> starts = new ArrayList<>();
         while (!stopped && running < limits.concurrency()) {
             boolean criticalOnly = limits.concurrency() - running <= limits.reservedForCritical();
-            Ticket best = null;
-            int bestLevel = -1;
-            for (Priority priority : criticalOnly ? List.of(Priority.CRITICAL) : List.of(Priority.values())) {
-                Ticket head = firstStartable(ready.get(priority));
-                if (head == null) {
-                    continue;
-                }
-                int level = level(priority, head, now);
-                if (best == null || level > bestLevel || (level == bestLevel && BY_WAITING.compare(head, best) < 0)) {
-                    best = head;
-                    bestLevel = level;
-                }
-            }
-            if (!criticalOnly) {
-                // A view nearing the deadline of its freshness target may beat the heads of the sets.
-                for (Ticket ticket : withDeadline) {
-                    ViewEntry entry = entries.get(ticket.view());
-                    if (entry == null || entry.queued() != ticket || blocked.contains(ticket) || waitsForRelated(ticket.view())) {
-                        continue;
-                    }
-                    int level = level(entry.settings().priority(), ticket, now);
-                    if (best == null || level > bestLevel || (level == bestLevel && BY_WAITING.compare(ticket, best) < 0)) {
-                        best = ticket;
-                        bestLevel = level;
-                    }
-                }
-            }
+            Ticket best = queue.take(now, criticalOnly);
             if (best == null) {
                 break;
             }
             ViewEntry entry = entries.get(best.view());
-            ready.get(entry.settings().priority()).remove(best);
             entry.start(now);
-            withDeadline.remove(best);
             touched.add(entry.id());
             running++;
-            RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(), best.trigger(),
-                    best.queuedAt(), graph.allUpstreamOf(entry.id()), entry.changeAnnounced());
+            RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(),
+                    best.trigger(), best.queuedAt(), graph.allUpstreamOf(entry.id()), entry.pending().announced());
             starts.add(new Start(best, job));
         }
         return starts;
-    }
-
-    /** The first run of {@code bucket} that waits for no related view; those that do are set aside. */
-    private Ticket firstStartable(TreeSet<Ticket> bucket) {
-        while (!bucket.isEmpty()) {
-            Ticket head = bucket.first();
-            if (!waitsForRelated(head.view())) {
-                return head;
-            }
-            bucket.pollFirst();
-            blocked.add(head);
-        }
-        return null;
     }
 
     /**
@@ -432,45 +306,8 @@ public final class SchedulingPolicy {
      * refresh), and while a view that reads it is running (a source never changes under a reader).
      */
     private boolean waitsForRelated(ViewId view) {
-        for (ViewId source : graph.allUpstreamOf(view)) {
-            ViewEntry other = entries.get(source);
-            if (other != null && other.busy()) {
-                return true;
-            }
-        }
-        for (ViewId reader : graph.allDownstreamOf(view)) {
-            ViewEntry other = entries.get(reader);
-            if (other != null && other.running() != null) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The level a queued run competes at: its configured priority raised one level per
-     * {@code aging} waited, and, for a view with a freshness target, raised as the deadline of
-     * the change it catches up with nears: one level once the time left is within four expected
-     * refreshes, to critical within two.
-     */
-    private int level(Priority priority, Ticket ticket, Instant now) {
-        Duration waited = Duration.between(ticket.dueAt(), now);
-        long levels = waited.isNegative() ? 0 : waited.toMillis() / Math.max(1, limits.aging().toMillis());
-        int aged = (int) Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + levels);
-        ViewEntry entry = entries.get(ticket.view());
-        Instant deadline = entry == null ? null : entry.deadline();
-        if (deadline == null) {
-            return aged;
-        }
-        Duration expected = entry.expectedDuration() == null ? Duration.ofSeconds(1) : entry.expectedDuration();
-        Duration left = Duration.between(now, deadline);
-        if (left.compareTo(expected.multipliedBy(2)) <= 0) {
-            return Priority.CRITICAL.ordinal();
-        }
-        if (left.compareTo(expected.multipliedBy(4)) <= 0) {
-            return Math.max(aged, Math.min(Priority.CRITICAL.ordinal(), priority.ordinal() + 1));
-        }
-        return aged;
+        return graph.mustWait(view, id -> entries.containsKey(id) && entries.get(id).busy(),
+                id -> entries.containsKey(id) && entries.get(id).running() != null);
     }
 
     /**
@@ -485,10 +322,7 @@ public final class SchedulingPolicy {
         }
         running--;
         if (entry.queued() != null) {
-            ready.get(entry.settings().priority()).add(entry.queued());
-            if (entry.settings().hasTarget()) {
-                withDeadline.add(entry.queued());
-            }
+            queue.add(entry.queued(), entry.settings().priority(), entry.settings().hasTarget());
         }
         reindex(entry, now);
         lookAgainAtRelated(entry.id());
@@ -513,22 +347,13 @@ public final class SchedulingPolicy {
     }
 
     private void lookAgainAtRelated(ViewId view) {
-        if (blocked.isEmpty()) {
-            return;
-        }
-        for (Set<ViewId> related : List.of(graph.allDownstreamOf(view), graph.allUpstreamOf(view))) {
-            for (ViewId id : related) {
-                ViewEntry other = entries.get(id);
-                if (other != null && other.queued() != null && blocked.remove(other.queued())) {
-                    ready.get(other.settings().priority()).add(other.queued());
-                }
-            }
-        }
+        queue.lookAgainAt(graph.allDownstreamOf(view));
+        queue.lookAgainAt(graph.allUpstreamOf(view));
     }
 
     /** When the earliest idle view falls due; empty when none ever will. */
     public Optional<Instant> nextWakeUp() {
-        return byDue.isEmpty() ? Optional.empty() : Optional.of(byDue.first().indexedDue());
+        return dueIndex.first();
     }
 
     /** Runs dropped before they started since the last call; their callers are to be told. */
@@ -558,35 +383,20 @@ public final class SchedulingPolicy {
     }
 
     private ViewSnapshot snapshot(ViewEntry entry, Instant now) {
-        Instant nextDue = entry.queued() != null ? entry.queued().dueAt() : entry.indexedDue();
-        return new ViewSnapshot(entry.settings(), entry.catalog(), entry.stored(), entry.lastRun(), entry.status(), nextDue,
-                entry.queued() == null ? null : entry.queued().runId(), entry.running() == null ? null : entry.running().runId(),
-                entry.scheduleError(), now, entry.lastRefreshDuration(), entry.changedSince(), entry.expectedDuration(),
-                entry.targetUnmeetable());
+        return entry.snapshot(dueIndex.dueAt(entry.id()), now);
     }
 
     /** The views whose picture may have changed since the last call, as of {@code now}. */
     public List<ViewSnapshot> drainTouched(Instant now) {
-        List<ViewSnapshot> changed = new ArrayList<>(touched.size());
-        for (ViewId id : touched) {
-            ViewEntry entry = entries.get(id);
-            if (entry != null) {
-                changed.add(snapshot(entry, now));
-            }
-        }
+        List<ViewSnapshot> changed = touched.stream().map(entries::get).filter(Objects::nonNull).map(e -> snapshot(e, now))
+                .toList();
         touched.clear();
         return changed;
     }
 
     /** Queued runs of views configured with {@code priority}. */
     public int queued(Priority priority) {
-        int waiting = ready.get(priority).size();
-        for (Ticket ticket : blocked) {
-            if (entries.get(ticket.view()).settings().priority() == priority) {
-                waiting++;
-            }
-        }
-        return waiting;
+        return queue.count(priority);
     }
 
     /** Runs started and not finished. */
@@ -599,42 +409,33 @@ public final class SchedulingPolicy {
         return entries.size();
     }
 
-    /** Takes a run that left the queue out of the ready and blocked sets, and keeps the dropped ones for their callers. */
+    /** Takes a run that left the queue out of it, and keeps the dropped ones for their callers. */
     private void unready(Ticket wasQueued, List<Ticket> droppedNow) {
         if (droppedNow.isEmpty()) {
             return;
         }
         if (wasQueued != null && droppedNow.contains(wasQueued)) {
-            blocked.remove(wasQueued);
-            withDeadline.remove(wasQueued);
-            ready.values().forEach(bucket -> bucket.remove(wasQueued));
+            queue.remove(wasQueued);
             lookAgainAtRelated(wasQueued.view());
         }
         dropped.addAll(droppedNow);
     }
 
-    /** Puts the entry in the due index under its current due time, or takes it out when it has none. */
+    /** Puts the view in the due index under its current due time, or takes it out when it has none. */
     private void reindex(ViewEntry entry, Instant now) {
-        unindex(entry);
+        dueIndex.remove(entry.id());
         touched.add(entry.id());
-        Instant due;
-        try {
-            due = entry.nextDue(now);
-        } catch (RuntimeException e) {
-            // One view's broken schedule must not stop the others: it is shown failing instead.
-            Log.errorf(e, "view %s: %s; it is not scheduled until this is fixed", entry.id(), entry.scheduleError());
-            return;
-        }
-        if (due != null) {
-            entry.indexedDue(due);
-            byDue.add(entry);
-        }
-    }
-
-    private void unindex(ViewEntry entry) {
-        if (entry.indexedDue() != null) {
-            byDue.remove(entry);
-            entry.indexedDue(null);
+        switch (entry.due(now)) {
+            case DueRule.Due due -> {
+                entry.scheduleError(null);
+                dueIndex.put(entry.id(), due.at(), due.trigger());
+            }
+            case DueRule.Never never -> entry.scheduleError(null);
+            case DueRule.Unschedulable unschedulable -> {
+                // One view's broken schedule must not stop the others: it is shown failing instead.
+                entry.scheduleError(unschedulable.reason());
+                Log.errorf("view %s: %s; it is not scheduled until this is fixed", entry.id(), unschedulable.reason());
+            }
         }
     }
 }

@@ -69,7 +69,7 @@ public class OutcomeBacklog {
 
     private Uni<Integer> writeFrom(Pending next, int written) {
         return store.recordUnsuccessful(next.run(), next.verifiedAsOf())
-                .onFailure(StateStore::isDuplicateRun).recoverWithNull()
+                .onFailure(RunHistory::isDuplicateRun).recoverWithNull()
                 .flatMap(ignored -> {
                     Pending following;
                     synchronized (this) {

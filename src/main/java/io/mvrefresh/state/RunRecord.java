@@ -23,6 +23,7 @@ public record RunRecord(long id, ViewId view, Trigger trigger, AppliedMode mode,
 
     /** The same run with its invalidated key count known. */
     public RunRecord withKeysInvalidated(long keys) {
-        return new RunRecord(id, view, trigger, mode, instance, queuedAt, startedAt, finishedAt, outcome, error, skipReason, keys);
+        return new RunRecord(id, view, trigger, mode, instance, queuedAt, startedAt, finishedAt, outcome, error, skipReason,
+                keys);
     }
 }

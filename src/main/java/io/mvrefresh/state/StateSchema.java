@@ -36,38 +36,38 @@ public final class StateSchema {
                     "CREATE SCHEMA IF NOT EXISTS mvrefresh",
                     "CREATE SEQUENCE IF NOT EXISTS mvrefresh.refresh_run_id_seq",
                     """
-                    CREATE TABLE IF NOT EXISTS mvrefresh.refresh_run (
-                        id               bigint PRIMARY KEY,
-                        view             text        NOT NULL,
-                        trigger          text        NOT NULL CHECK (trigger IN ('schedule', 'admin', 'dependency', 'startup')),
-                        mode             text                 CHECK (mode IN ('concurrent', 'blocking')),
-                        instance         text        NOT NULL,
-                        queued_at        timestamptz NOT NULL,
-                        started_at       timestamptz,
-                        finished_at      timestamptz NOT NULL,
-                        outcome          text        NOT NULL CHECK (outcome IN ('success', 'failed', 'timeout', 'cancelled', 'skipped')),
-                        error            text,
-                        keys_invalidated bigint,
-                        skip_reason      text
-                    )""",
+                            CREATE TABLE IF NOT EXISTS mvrefresh.refresh_run (
+                                id               bigint PRIMARY KEY,
+                                view             text        NOT NULL,
+                                trigger          text        NOT NULL CHECK (trigger IN ('schedule', 'admin', 'dependency', 'startup')),
+                                mode             text                 CHECK (mode IN ('concurrent', 'blocking')),
+                                instance         text        NOT NULL,
+                                queued_at        timestamptz NOT NULL,
+                                started_at       timestamptz,
+                                finished_at      timestamptz NOT NULL,
+                                outcome          text        NOT NULL CHECK (outcome IN ('success', 'failed', 'timeout', 'cancelled', 'skipped')),
+                                error            text,
+                                keys_invalidated bigint,
+                                skip_reason      text
+                            )""",
                     "CREATE INDEX IF NOT EXISTS refresh_run_view_id_idx ON mvrefresh.refresh_run (view, id DESC)",
                     "CREATE INDEX IF NOT EXISTS refresh_run_finished_at_idx ON mvrefresh.refresh_run (finished_at)",
                     """
-                    CREATE TABLE IF NOT EXISTS mvrefresh.view_state (
-                        view                 text PRIMARY KEY,
-                        last_success_at      timestamptz,
-                        last_attempt_at      timestamptz,
-                        consecutive_failures integer NOT NULL DEFAULT 0,
-                        paused               boolean NOT NULL DEFAULT false
-                    )""",
+                            CREATE TABLE IF NOT EXISTS mvrefresh.view_state (
+                                view                 text PRIMARY KEY,
+                                last_success_at      timestamptz,
+                                last_attempt_at      timestamptz,
+                                consecutive_failures integer NOT NULL DEFAULT 0,
+                                paused               boolean NOT NULL DEFAULT false
+                            )""",
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN IF NOT EXISTS last_verified_at timestamptz",
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN IF NOT EXISTS fingerprint text",
                     """
-                    CREATE TABLE mvrefresh.schema_version (
-                        singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-                        version     integer NOT NULL,
-                        migrated_at timestamptz NOT NULL DEFAULT now()
-                    )"""),
+                            CREATE TABLE mvrefresh.schema_version (
+                                singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+                                version     integer NOT NULL,
+                                migrated_at timestamptz NOT NULL DEFAULT now()
+                            )"""),
             List.of(
                     // Schema and name apart: a schema or view name may itself contain a dot.
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN schema_name text, ADD COLUMN view_name text,"
@@ -75,13 +75,13 @@ public final class StateSchema {
                     "ALTER TABLE mvrefresh.refresh_run ADD COLUMN schema_name text, ADD COLUMN view_name text",
                     // Rows written before this version used schema.name split at the first dot.
                     """
-                    UPDATE mvrefresh.view_state
-                       SET schema_name = split_part(view, '.', 1), view_name = substr(view, strpos(view, '.') + 1)
-                     WHERE schema_name IS NULL""",
+                            UPDATE mvrefresh.view_state
+                               SET schema_name = split_part(view, '.', 1), view_name = substr(view, strpos(view, '.') + 1)
+                             WHERE schema_name IS NULL""",
                     """
-                    UPDATE mvrefresh.refresh_run
-                       SET schema_name = split_part(view, '.', 1), view_name = substr(view, strpos(view, '.') + 1)
-                     WHERE schema_name IS NULL""",
+                            UPDATE mvrefresh.refresh_run
+                               SET schema_name = split_part(view, '.', 1), view_name = substr(view, strpos(view, '.') + 1)
+                             WHERE schema_name IS NULL""",
                     "CREATE SEQUENCE mvrefresh.view_state_revision_seq",
                     // Skips are counted here, not written to refresh_run: history shows work done.
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN skips_unchanged bigint NOT NULL DEFAULT 0,"
@@ -117,15 +117,17 @@ public final class StateSchema {
      * is not granted within a second; a schema newer than this build is left alone.
      */
     public static Uni<Void> migrate(Pool pool) {
-        return pool.withTransaction(conn -> conn.query(CHECK_TIMEOUTS).execute().flatMap(ignored -> readVersion(conn))).flatMap(version -> {
-            if (version >= LATEST) {
-                if (version > LATEST) {
-                    Log.infof("state: schema mvrefresh is at version %d, newer than this build's %d; leaving it as it is", version, LATEST);
-                }
-                return Uni.createFrom().voidItem();
-            }
-            return pool.withTransaction(StateSchema::migrateLocked);
-        });
+        return pool.withTransaction(conn -> conn.query(CHECK_TIMEOUTS).execute().flatMap(ignored -> readVersion(conn)))
+                .flatMap(version -> {
+                    if (version >= LATEST) {
+                        if (version > LATEST) {
+                            Log.infof("state: schema mvrefresh is at version %d, newer than this build's %d; leaving it as it is",
+                                    version, LATEST);
+                        }
+                        return Uni.createFrom().voidItem();
+                    }
+                    return pool.withTransaction(StateSchema::migrateLocked);
+                });
     }
 
     private static Uni<Integer> readVersion(SqlConnection conn) {

@@ -15,22 +15,62 @@ import java.time.Instant;
  * @param lastSuccessStartedAt when the last successful refresh started: every write committed
  *     before then is in the view
  */
-public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt,
-        int consecutiveFailures, boolean paused, long revision, SkipCounts skips, Instant lastSuccessStartedAt) {
+public record ViewState(
+        ViewId view,
+        Instant lastSuccessAt,
+        Instant lastVerifiedAt,
+        Instant lastAttemptAt,
+        int consecutiveFailures,
+        boolean paused,
+        long revision,
+        SkipCounts skips,
+        Instant lastSuccessStartedAt) {
 
     public ViewState {
         skips = skips == null ? SkipCounts.NONE : skips;
     }
 
     /** A row with no skips counted. */
-    public ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures,
-            boolean paused, long revision) {
-        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, SkipCounts.NONE, lastSuccessAt);
+    public ViewState(
+            ViewId view,
+            Instant lastSuccessAt,
+            Instant lastVerifiedAt,
+            Instant lastAttemptAt,
+            int consecutiveFailures,
+            boolean paused,
+            long revision) {
+        this(
+                view,
+                lastSuccessAt,
+                lastVerifiedAt,
+                lastAttemptAt,
+                consecutiveFailures,
+                paused,
+                revision,
+                SkipCounts.NONE,
+                lastSuccessAt);
     }
 
     /** A view with no row yet: never refreshed, never paused. */
     public static ViewState initial(ViewId view) {
         return new ViewState(view, null, null, null, 0, false, 0);
+    }
+
+    /**
+     * This row with one more failed attempt at {@code attemptAt}, for a failure that could not be
+     * recorded (PostgreSQL unreachable): its backoff holds until a stored row says otherwise.
+     */
+    public ViewState failedOnceMore(Instant attemptAt) {
+        return new ViewState(
+                view,
+                lastSuccessAt,
+                lastVerifiedAt,
+                attemptAt,
+                consecutiveFailures + 1,
+                paused,
+                revision,
+                skips,
+                lastSuccessStartedAt);
     }
 
     /** The instant the view's contents were last known to be current: what due times and staleness count from. */
@@ -43,7 +83,9 @@ public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerified
      * its last successful refresh, or a later check that found nothing changed.
      */
     public Instant changesCoveredUpTo() {
-        Instant checked = lastVerifiedAt != null && (lastSuccessAt == null || lastVerifiedAt.isAfter(lastSuccessAt)) ? lastVerifiedAt : null;
+        Instant checked = lastVerifiedAt != null && (lastSuccessAt == null || lastVerifiedAt.isAfter(lastSuccessAt))
+                ? lastVerifiedAt
+                : null;
         return later(lastSuccessStartedAt, checked);
     }
 

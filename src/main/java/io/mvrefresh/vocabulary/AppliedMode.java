@@ -4,6 +4,7 @@ import java.util.Locale;
 
 /** The REFRESH that actually ran (or was attempted), as stored in {@code refresh_run.mode}. */
 public enum AppliedMode {
+
     /** {@code REFRESH MATERIALIZED VIEW CONCURRENTLY}: readers keep reading. */
     CONCURRENT,
     /** Plain {@code REFRESH MATERIALIZED VIEW}: ACCESS EXCLUSIVE for its duration. */

@@ -4,6 +4,7 @@ import java.util.Locale;
 
 /** The ways a view's cache keys are invalidated; the {@code strategy} metric label. */
 public enum InvalidationStrategy {
+
     /** {@code invalidate.patterns}: SCAN MATCH + UNLINK. */
     PATTERN,
     /** {@code invalidate.tags}: the set's members and the set. */

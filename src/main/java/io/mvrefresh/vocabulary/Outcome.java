@@ -4,11 +4,8 @@ import java.util.Locale;
 
 /** How a run ended, as stored in {@code refresh_run.outcome} and used as the metric label. */
 public enum Outcome {
-    SUCCESS,
-    FAILED,
-    TIMEOUT,
-    CANCELLED,
-    SKIPPED;
+
+    SUCCESS, FAILED, TIMEOUT, CANCELLED, SKIPPED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

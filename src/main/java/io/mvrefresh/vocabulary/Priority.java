@@ -8,10 +8,8 @@ import java.util.stream.IntStream;
 
 /** How urgently a view is refreshed when more are due than may run at once. */
 public enum Priority {
-    LOW,
-    MEDIUM,
-    HIGH,
-    CRITICAL;
+
+    LOW, MEDIUM, HIGH, CRITICAL;
 
     /** The lower-case name used in configuration, metrics and the admin API. */
     public String label() {

@@ -7,6 +7,7 @@ import java.util.Locale;
  * {@code mvrefresh_refresh_skipped_total} and the admin API's {@code skipReason}.
  */
 public enum SkipReason {
+
     /** None of the view's base tables changed since its last successful refresh. */
     UNCHANGED,
     /**

@@ -9,6 +9,7 @@ import java.util.Locale;
  * nothing needs doing.
  */
 public enum Trigger {
+
     /** Its interval or cron schedule made it due. */
     SCHEDULE(0),
     /** It was already due when mvrefresh started. */

@@ -50,7 +50,8 @@ public record ViewId(String schema, String name) implements Comparable<ViewId> {
         return quoteIdentifier(schema) + "." + quoteIdentifier(name);
     }
 
-    private static String quoteIdentifier(String identifier) {
+    /** One SQL identifier in double quotes, embedded quotes doubled: the only quoting function of mvrefresh. */
+    public static String quoteIdentifier(String identifier) {
         if (identifier.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("identifier contains a NUL character");
         }
@@ -75,6 +76,7 @@ public record ViewId(String schema, String name) implements Comparable<ViewId> {
 
     /** Reads the text form one part at a time. */
     private static final class Parser {
+
         private final String text;
         private int at;
 

@@ -4,6 +4,7 @@ import java.util.Locale;
 
 /** What a view is doing, as {@code /admin/views} shows it; the first that applies wins. */
 public enum ViewStatus {
+
     /** Configured but not in PostgreSQL: skipped until it is created. */
     MISSING,
     /** Its refresh is executing. */

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.specification.RequestSpecification;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class AdminApiTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -81,8 +83,8 @@ class AdminApiTest {
                 .body("view", equalTo("public.mv_brand_rankings"))
                 .extract().path("runId");
 
-        org.awaitility.Awaitility.await().until(() ->
-                POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ? AND outcome = 'success'", (long) runId) == 1);
+        org.awaitility.Awaitility.await().until(() -> POSTGRES
+                .count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ? AND outcome = 'success'", (long) runId) == 1);
         assertThat(POSTGRES.value("SELECT trigger FROM mvrefresh.refresh_run WHERE id = ?", (long) runId)).isEqualTo("admin");
     }
 
@@ -158,16 +160,18 @@ class AdminApiTest {
     void shouldPauseAndResumeAViewPersistently() {
         authorized().when().post("/admin/views/public.mv_brand_latest_summary/pause")
                 .then().statusCode(200).body("status", equalTo("paused"));
-        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'")).isEqualTo(true);
+        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'"))
+                .isEqualTo(true);
         authorized().when().post("/admin/views/public.mv_brand_latest_summary/refresh")
                 .then().statusCode(409).body("error", containsString("is paused"));
         // Another tick reads view_state again: the pause stands.
-        dispatcher.tick().await().atMost(java.time.Duration.ofSeconds(5));
+        Refreshes.loop().tick().await().atMost(java.time.Duration.ofSeconds(5));
         authorized().when().get("/admin/views/public.mv_brand_latest_summary").then().body("status", equalTo("paused"));
 
         authorized().when().post("/admin/views/public.mv_brand_latest_summary/resume")
                 .then().statusCode(200).body("status", org.hamcrest.Matchers.not(equalTo("paused")));
-        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'")).isEqualTo(false);
+        assertThat(POSTGRES.value("SELECT paused FROM mvrefresh.view_state WHERE view = 'public.mv_brand_latest_summary'"))
+                .isEqualTo(false);
         authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_latest_summary/refresh")
                 .then().statusCode(200).body("outcome", equalTo("success"));
         authorized().when().post("/admin/views/public.nope/pause").then().statusCode(404);
@@ -175,7 +179,8 @@ class AdminApiTest {
 
     @Test
     void shouldListRecentRunsNewestFirst() {
-        authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_rankings/refresh").then().statusCode(200);
+        authorized().queryParam("wait", "30s").when().post("/admin/views/public.mv_brand_rankings/refresh").then()
+                .statusCode(200);
         java.util.List<Integer> ids = authorized().queryParam("view", "public.mv_brand_rankings").queryParam("limit", "2")
                 .when().get("/admin/runs")
                 .then().statusCode(200)
@@ -212,7 +217,8 @@ class AdminApiTest {
                 .header("X-Total-Count", "1").body("name", contains("public.mv_not_created_yet"));
         authorized().queryParam("priority", "critical").when().get("/admin/views").then().statusCode(200)
                 .body("name", contains("public.mv_brand_daily_metrics"));
-        List<String> brand = authorized().queryParam("prefix", "public.mv_brand_").when().get("/admin/views").then().statusCode(200)
+        List<String> brand = authorized().queryParam("prefix", "public.mv_brand_").when().get("/admin/views").then()
+                .statusCode(200)
                 .extract().jsonPath().getList("name");
         assertThat(brand).isNotEmpty().allMatch(name -> name.startsWith("public.mv_brand_"))
                 .isEqualTo(all.stream().filter(name -> name.startsWith("public.mv_brand_")).toList());
@@ -252,7 +258,8 @@ class AdminApiTest {
                 .body("paths.'/admin/views/{view}/refresh'.post.responses.'404'.content.'application/json'.schema.'$ref'",
                         containsString("ErrorBody"))
                 .body("paths.'/admin/views/{view}/refresh'.post.responses.'409'", notNullValue())
-                .body("paths.'/admin/views/{view}/refresh'.post.responses.'202'.content.'application/json'.schema", notNullValue())
+                .body("paths.'/admin/views/{view}/refresh'.post.responses.'202'.content.'application/json'.schema",
+                        notNullValue())
                 .body("paths.'/admin/views'.get.responses.'400'", notNullValue())
                 .body("components.securitySchemes.adminToken.scheme", equalTo("bearer"));
         given().when().get("/q/openapi").then().statusCode(404);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class AdminDisabledTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.enabled", "false");

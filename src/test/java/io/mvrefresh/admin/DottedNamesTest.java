@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasItems;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.vocabulary.ViewStatus;
 import io.quarkus.test.junit.QuarkusTest;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class DottedNamesTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -57,7 +59,7 @@ class DottedNamesTest {
     void shouldKeepTwoViewsWhoseNamesJoinToTheSameTextApart() {
         tickAndSettle(dispatcher);
         // Another tick reads view_state back: each row must land on its own view.
-        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
 
         for (ViewId view : List.of(DOTTED_SCHEMA, DOTTED_NAME)) {
             assertThat(dispatcher.snapshot(view).orElseThrow().status()).as(view.toString()).isEqualTo(ViewStatus.IDLE);

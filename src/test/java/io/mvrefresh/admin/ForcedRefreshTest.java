@@ -10,6 +10,7 @@ import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.vocabulary.ViewStatus;
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class ForcedRefreshTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -78,8 +80,9 @@ class ForcedRefreshTest {
                 authorized().when().post("/admin/views/gated.mv_one/refresh").then().statusCode(202);
                 gate.awaitWaiting(1);
                 clock.advance(Duration.ofHours(1).plusSeconds(1));
-                dispatcher.tick().await().atMost(Duration.ofSeconds(10));
-                assertThat(dispatcher.snapshot(new ViewId("fresh", "mv_backfill")).orElseThrow().status()).isEqualTo(ViewStatus.QUEUED);
+                Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
+                assertThat(dispatcher.snapshot(new ViewId("fresh", "mv_backfill")).orElseThrow().status())
+                        .isEqualTo(ViewStatus.QUEUED);
 
                 forced = authorized().when().post("/admin/views/fresh.mv_backfill/refresh")
                         .then().statusCode(202).extract().as(Map.class);
@@ -87,8 +90,10 @@ class ForcedRefreshTest {
             }
             settle(dispatcher);
 
-            Map<String, Object> run = POSTGRES.rows("SELECT trigger, outcome, skip_reason FROM mvrefresh.refresh_run WHERE id = ?",
-                    ((Number) forced.get("runId")).longValue()).getFirst();
+            Map<String, Object> run = POSTGRES
+                    .rows("SELECT trigger, outcome, skip_reason FROM mvrefresh.refresh_run WHERE id = ?",
+                            ((Number) forced.get("runId")).longValue())
+                    .getFirst();
             assertThat(run).containsEntry("trigger", "admin").containsEntry("outcome", "success");
             assertThat(POSTGRES.value("SELECT rows FROM fresh.mv_backfill")).isEqualTo(200L);
         }

@@ -9,8 +9,8 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.refresh.RefreshExecutor;
+import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.CapturedLog;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.InvalidationMessages;
@@ -42,6 +42,7 @@ class CacheInvalidationTest {
     static final String CHANNEL = PREFIX + "events";
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected String redisPrefix() {
             return PREFIX;
@@ -58,7 +59,8 @@ class CacheInvalidationTest {
             settings.put("mvrefresh.views.\"public.mv_metric_summary\".invalidate.generation-key", PREFIX + "generation:summary");
             settings.put("mvrefresh.views.\"public.mv_brand_latest_summary\".invalidate.patterns", PREFIX + "latest:*");
             settings.put("mvrefresh.views.\"public.mv_brand_latest_summary\".invalidate.tags", PREFIX + "tag:latest");
-            settings.put("mvrefresh.views.\"public.mv_brand_latest_summary\".invalidate.generation-key", PREFIX + "generation:latest");
+            settings.put("mvrefresh.views.\"public.mv_brand_latest_summary\".invalidate.generation-key",
+                    PREFIX + "generation:latest");
             settings.put("mvrefresh.views.\"public.mv_ratios\".invalidate.patterns", PREFIX + "ratios:*");
             return settings;
         }
@@ -101,7 +103,8 @@ class CacheInvalidationTest {
     }
 
     private long runId(String view) {
-        return ((Number) POSTGRES.value("SELECT max(id) FROM mvrefresh.refresh_run WHERE view = ? AND outcome = 'success'", view)).longValue();
+        return ((Number) POSTGRES.value("SELECT max(id) FROM mvrefresh.refresh_run WHERE view = ? AND outcome = 'success'", view))
+                .longValue();
     }
 
     @Test
@@ -122,7 +125,8 @@ class CacheInvalidationTest {
         assertThat(keys.all()).hasSize(3000 + 2000 + 1000 + 500 + 3000 + 495 + 1 + 2 + 2);
 
         // New facts for today: the daily aggregate changes, and so do the two views reading it.
-        POSTGRES.execute("INSERT INTO metric_facts (metric_id, observed_at, value) SELECT metric_id, now(), 1000 FROM brand_metrics");
+        POSTGRES.execute(
+                "INSERT INTO metric_facts (metric_id, observed_at, value) SELECT metric_id, now(), 1000 FROM brand_metrics");
         try (InvalidationMessages messages = new InvalidationMessages(reactiveRedis, CHANNEL)) {
             // The daily aggregate's refresh also refreshes the two views that read it.
             forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
@@ -141,7 +145,8 @@ class CacheInvalidationTest {
             assertThat(rankingsMessage.path("runId").asLong()).isEqualTo(runId("public.mv_brand_rankings"));
             // Refreshed because its source was, and not skipped: the source's write counters are
             // not flushed yet when it runs.
-            assertThat(POSTGRES.value("SELECT trigger FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_rankings")))
+            assertThat(
+                    POSTGRES.value("SELECT trigger FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_rankings")))
                     .isEqualTo("dependency");
         }
 
@@ -153,16 +158,20 @@ class CacheInvalidationTest {
         assertThat(redis.value(Long.class).get(keys.key("generation:summary"))).isEqualTo(42L);
         assertThat(redis.value(Long.class).get(keys.key("generation:latest"))).isEqualTo(8L);
         await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES.value(
-                "SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_daily_metrics")) != null);
-        assertThat(POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", runId("public.mv_brand_daily_metrics")))
+                "SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?",
+                runId("public.mv_brand_daily_metrics")) != null);
+        assertThat(POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?",
+                runId("public.mv_brand_daily_metrics")))
                 .isEqualTo(3000L);
     }
 
     @Test
     void shouldLogEachRefreshAndInvalidationAndReportTheKeysRemoved() {
         keys.create("daily", 20);
-        try (CapturedLog refreshes = CapturedLog.of(RefreshExecutor.class); CapturedLog invalidations = CapturedLog.of(InvalidationWorker.class)) {
-            var answer = forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success")).extract();
+        try (CapturedLog refreshes = CapturedLog.of(RefreshExecutor.class);
+                CapturedLog invalidations = CapturedLog.of(InvalidationWorker.class)) {
+            var answer = forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"))
+                    .extract();
             assertThat(answer.<String>path("invalidation")).as("known once the invalidation is done").isIn("pending", "done");
             long runId = answer.<Number>path("runId").longValue();
             settle(dispatcher);
@@ -173,7 +182,7 @@ class CacheInvalidationTest {
                     .body("lastRun.invalidation", equalTo("done"))
                     .body("lastRun.keysInvalidated", equalTo(20));
             assertThat(refreshes.lines()).as("one INFO line per refresh").anyMatch(line -> line.startsWith(
-                    "INFO refresh #" + runId + " (admin) public.mv_brand_daily_metrics: refreshed CONCURRENTLY in "));
+                    "INFO refresh #" + runId + " (admin) \"public\".\"mv_brand_daily_metrics\": refreshed CONCURRENTLY in "));
             assertThat(invalidations.lines()).anyMatch(line -> line.startsWith("INFO refresh #" + runId)
                     && line.contains("invalidated 20 cache key(s)"));
         }

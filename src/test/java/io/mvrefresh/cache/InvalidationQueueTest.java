@@ -2,10 +2,9 @@ package io.mvrefresh.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
-import io.mvrefresh.config.MvRefreshConfig;
 import io.mvrefresh.support.ConfigMappings;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,11 +19,13 @@ class InvalidationQueueTest {
     private static InvalidationQueue queueOf(int capacity) {
         io.mvrefresh.config.GlobalSettings config = ConfigMappings.validate(
                 Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity))).global();
-        return new InvalidationQueue(config, new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        return new InvalidationQueue(config,
+                new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
     }
 
     private static InvalidationRequest request(ViewId view, long runId) {
-        return InvalidationRequest.of(view, runId, Instant.EPOCH, new InvalidationRules(List.of("cache:*"), List.of(), java.util.Optional.empty()));
+        return InvalidationRequest.of(view, runId, Instant.EPOCH,
+                new InvalidationRules(List.of("cache:*"), List.of(), java.util.Optional.empty()));
     }
 
     @Test

@@ -33,6 +33,7 @@ class PatternInvalidationTest {
     static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("patterns");
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected String redisPrefix() {
             return PREFIX;
@@ -104,7 +105,8 @@ class PatternInvalidationTest {
 
     private static String redisCli(String... args) {
         try {
-            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
+            java.util.List<String> command = new java.util.ArrayList<>(
+                    java.util.List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
             command.addAll(java.util.List.of(args));
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes()).trim();
@@ -116,7 +118,8 @@ class PatternInvalidationTest {
     }
 
     private Set<String> keys() {
-        return StreamSupport.stream(redis.key().scan(new KeyScanArgs().match(PREFIX + "*").count(1000)).toIterable().spliterator(), false)
+        return StreamSupport
+                .stream(redis.key().scan(new KeyScanArgs().match(PREFIX + "*").count(1000)).toIterable().spliterator(), false)
                 .collect(Collectors.toSet());
     }
 }

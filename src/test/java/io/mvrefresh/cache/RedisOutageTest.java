@@ -31,6 +31,7 @@ class RedisOutageTest {
     static final String PREFIX = io.mvrefresh.support.TestRun.redisPrefix("outage");
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -80,8 +81,9 @@ class RedisOutageTest {
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         await().atMost(Duration.ofSeconds(10)).until(() -> queue.pending() == 2);
         assertThat(metric("mvrefresh_cache_invalidation_pending")).isEqualTo(2.0);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(metric("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_metric_summary\"}")).isGreaterThanOrEqualTo(1));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                () -> assertThat(metric("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_metric_summary\"}"))
+                        .isGreaterThanOrEqualTo(1));
         // A later refresh of the same view supersedes the waiting invalidation instead of adding one.
         forceRefresh("public.mv_metric_summary").statusCode(200).body("outcome", equalTo("success"));
         assertThat(queue.pending()).isEqualTo(2);
@@ -93,8 +95,9 @@ class RedisOutageTest {
         assertThat(metric("mvrefresh_cache_invalidation_pending")).isZero();
         long latestSummaryRun = ((Number) POSTGRES.value(
                 "SELECT max(id) FROM mvrefresh.refresh_run WHERE view = 'public.mv_metric_summary'")).longValue();
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", latestSummaryRun) != null);
-        assertThat(POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", latestSummaryRun)).isEqualTo(200L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES
+                .value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", latestSummaryRun) != null);
+        assertThat(POSTGRES.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE id = ?", latestSummaryRun))
+                .isEqualTo(200L);
     }
 }

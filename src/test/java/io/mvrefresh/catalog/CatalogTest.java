@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class CatalogTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -138,7 +139,7 @@ class CatalogTest {
 
     @Test
     void shouldMergeDiscoveredAndConfiguredViews() {
-        CatalogSnapshot snapshot = catalog.snapshot();
+        CatalogSnapshot snapshot = catalog.rescan().await().atMost(Duration.ofSeconds(10));
 
         assertThat(snapshot.views()).containsKey(new ViewId("reporting", "mv_brand_count"))
                 .as("configured views are found outside the discovery schemas")
@@ -178,15 +179,16 @@ class CatalogTest {
     void shouldWalkAgainOnlyWhatChangedYetMissNoChange() {
         // A reader of its own: the application's periodic rescan (other schemas) shares nothing with it.
         CatalogReader scanner = new CatalogReader(pool);
-        POSTGRES.execute("""
-                CREATE SCHEMA rescan;
-                CREATE TABLE rescan.first (id int PRIMARY KEY);
-                CREATE TABLE rescan.second (id int PRIMARY KEY);
-                CREATE VIEW rescan.plain AS SELECT id FROM rescan.first;
-                CREATE FUNCTION rescan.counted() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM rescan.first; END;
-                CREATE MATERIALIZED VIEW rescan.mv_through_view AS SELECT id FROM rescan.plain;
-                CREATE MATERIALIZED VIEW rescan.mv_through_function AS SELECT rescan.counted() AS n;
-                """);
+        POSTGRES.execute(
+                """
+                        CREATE SCHEMA rescan;
+                        CREATE TABLE rescan.first (id int PRIMARY KEY);
+                        CREATE TABLE rescan.second (id int PRIMARY KEY);
+                        CREATE VIEW rescan.plain AS SELECT id FROM rescan.first;
+                        CREATE FUNCTION rescan.counted() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM rescan.first; END;
+                        CREATE MATERIALIZED VIEW rescan.mv_through_view AS SELECT id FROM rescan.plain;
+                        CREATE MATERIALIZED VIEW rescan.mv_through_function AS SELECT rescan.counted() AS n;
+                        """);
         Map<ViewId, CatalogView> views = rescanOf(scanner, "rescan");
         assertThat(views.get(in("mv_through_view")).baseRelations()).containsExactly(in("first"));
         assertThat(views.get(in("mv_through_function")).baseRelations()).containsExactly(in("first"));
@@ -224,7 +226,8 @@ class CatalogTest {
         assertThat(views.get(in("mv_through_view")).hasUsableUniqueIndex()).isTrue();
         assertThat(views).containsKeys(in("mv_new"), in("mv_again")).doesNotContainKey(in("mv_through_function"));
         assertThat(views.get(in("mv_new")).baseRelations()).containsExactly(in("first"));
-        POSTGRES.execute("DROP MATERIALIZED VIEW rescan.mv_again; CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT id FROM rescan.renamed");
+        POSTGRES.execute(
+                "DROP MATERIALIZED VIEW rescan.mv_again; CREATE MATERIALIZED VIEW rescan.mv_again AS SELECT id FROM rescan.renamed");
         assertThat(rescanOf(scanner, "rescan").get(in("mv_again")).baseRelations()).containsExactly(in("renamed"));
     }
 }

@@ -45,6 +45,7 @@ class ChangeDrivenRefreshTest {
     static final Duration MIN_INTERVAL = TARGET.dividedBy(2);
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -92,7 +93,8 @@ class ChangeDrivenRefreshTest {
     }
 
     private static Instant lastStart(String view) {
-        return ((OffsetDateTime) POSTGRES.value("SELECT max(started_at) FROM mvrefresh.refresh_run WHERE view = ? AND outcome = 'success'",
+        return ((OffsetDateTime) POSTGRES.value(
+                "SELECT max(started_at) FROM mvrefresh.refresh_run WHERE view = ? AND outcome = 'success'",
                 view)).toInstant();
     }
 
@@ -222,7 +224,8 @@ class ChangeDrivenRefreshTest {
                 .body("outcome", equalTo("failed"))
                 .body("error", containsString("after-sql"))
                 .body("error", containsString("view_name"));
-        assertThat(POSTGRES.count("SELECT events FROM watched.mv_audit_fails")).as("the refresh was rolled back").isEqualTo(before);
+        assertThat(POSTGRES.count("SELECT events FROM watched.mv_audit_fails")).as("the refresh was rolled back")
+                .isEqualTo(before);
         assertThat(POSTGRES.count("SELECT count(*) FROM watched.refresh_audit WHERE view_name IS NULL")).isZero();
     }
 }

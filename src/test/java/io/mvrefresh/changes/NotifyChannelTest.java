@@ -34,6 +34,7 @@ class NotifyChannelTest {
             + " AND application_name LIKE 'mvrefresh/%/listen'";
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -71,7 +72,8 @@ class NotifyChannelTest {
         POSTGRES.execute("INSERT INTO pushed.orders VALUES (" + id + ", 5)");
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(this::changeSeen);
         tickAndSettle(dispatcher);
-        assertThat(POSTGRES.count("SELECT orders FROM pushed.mv_order_totals")).isEqualTo(POSTGRES.count("SELECT count(*) FROM pushed.orders"));
+        assertThat(POSTGRES.count("SELECT orders FROM pushed.mv_order_totals"))
+                .isEqualTo(POSTGRES.count("SELECT count(*) FROM pushed.orders"));
         assertThat(changeSeen()).isFalse();
     }
 
@@ -112,7 +114,8 @@ class NotifyChannelTest {
         assertThat(killed).hasSize(1);
         POSTGRES.execute("SELECT pg_terminate_backend(pid) FROM (" + LISTENERS + ") AS listeners");
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> listener.listening() && !POSTGRES.column(LISTENERS).isEmpty() && !POSTGRES.column(LISTENERS).equals(killed));
+                .until(() -> listener.listening() && !POSTGRES.column(LISTENERS).isEmpty()
+                        && !POSTGRES.column(LISTENERS).equals(killed));
 
         writeAndRefresh(3);
     }

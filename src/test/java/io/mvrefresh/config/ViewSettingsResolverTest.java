@@ -1,11 +1,11 @@
 package io.mvrefresh.config;
 
-import io.mvrefresh.vocabulary.Priority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.support.ConfigMappings;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -72,7 +72,8 @@ class ViewSettingsResolverTest {
                 .hasMessageContaining("mvrefresh.concurrency=-1: must be at least 1")
                 .hasMessageContaining("mvrefresh.defaults.priority=urgent: use one of critical, high, medium, low")
                 .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".mode=fast: use one of auto, concurrent, blocking")
-                .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".interval=5m and mvrefresh.views.\"public.mv_daily\".cron=*/5 * * * *: set either interval or cron, not both")
+                .hasMessageContaining(
+                        "mvrefresh.views.\"public.mv_daily\".interval=5m and mvrefresh.views.\"public.mv_daily\".cron=*/5 * * * *: set either interval or cron, not both")
                 .hasMessageContaining("mvrefresh.views.\"public.mv_weekly\".cron=every monday: not a five-field cron expression")
                 .hasMessageContaining("mvrefresh.views.\"mv_no_schema\": not a view name: name it schema.name");
     }
@@ -95,7 +96,8 @@ class ViewSettingsResolverTest {
                 .hasMessageContaining("mvrefresh.concurency: not a setting of mvrefresh (did you mean mvrefresh.concurrency?)")
                 .hasMessageContaining("mvrefresh.views.\"public.mv_daily\".intervall: not a setting of mvrefresh"
                         + " (did you mean mvrefresh.views.\"public.mv_daily\".interval?)")
-                .hasMessageContaining("mvrefresh.defaults.priorty: not a setting of mvrefresh (did you mean mvrefresh.defaults.priority?)")
+                .hasMessageContaining(
+                        "mvrefresh.defaults.priorty: not a setting of mvrefresh (did you mean mvrefresh.defaults.priority?)")
                 .hasMessageNotContaining("schemas[0]");
     }
 
@@ -125,7 +127,8 @@ class ViewSettingsResolverTest {
 
     @Test
     void shouldTrimTheAdminToken() {
-        assertThat(ConfigMappings.validate(Map.of("mvrefresh.admin.token", "s3cret\n")).global().admin().token()).contains("s3cret");
+        assertThat(ConfigMappings.validate(Map.of("mvrefresh.admin.token", "s3cret\n")).global().admin().token())
+                .contains("s3cret");
         assertThat(ConfigMappings.validate(Map.of("mvrefresh.admin.token", "  ")).global().admin().token()).isEmpty();
     }
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class RelatedViewLocksTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(

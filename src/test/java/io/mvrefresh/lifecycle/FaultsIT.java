@@ -78,17 +78,22 @@ class FaultsIT {
         Postgres postgres = database("killed", List.of("long_refresh"));
         String refreshing = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
                 + " AND application_name = 'mvrefresh/killed/refresh' AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_two_minutes%'";
-        try (PackagedApp app = PackagedApp.start(postgres.name(), settings(postgres.name(), PackagedApp.freePort(), PackagedApp.freePort(),
-                "mvrefresh.instance=killed", "mvrefresh.discovery.include=mv_two_minutes"))) {
+        try (PackagedApp app = PackagedApp.start(postgres.name(),
+                settings(postgres.name(), PackagedApp.freePort(), PackagedApp.freePort(),
+                        "mvrefresh.instance=killed", "mvrefresh.discovery.include=mv_two_minutes"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> postgres.count(refreshing) == 1);
 
             app.kill();
 
             // Its statement timeout is ten minutes and the REFRESH sleeps for two: only the server
             // noticing that its client is gone ends it this soon.
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> postgres.count(refreshing) == 0);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> postgres.count(refreshing) == 0);
         }
-        assertThat(postgres.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).as("its locks went with it").isZero();
+        assertThat(postgres.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"))
+                .as("its locks went with it")
+                .isZero();
     }
 
     @Test
@@ -114,7 +119,8 @@ class FaultsIT {
                 assertThat(forced.statusCode()).as(forced.body()).isEqualTo(200);
                 assertThat(forced.body()).contains("\"outcome\":\"success\"");
                 runId = postgres.count("SELECT max(id) FROM mvrefresh.refresh_run WHERE outcome = 'success'");
-                assertThat(postgres.count("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = 'public.mv_metric_summary'"))
+                assertThat(postgres
+                        .count("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = 'public.mv_metric_summary'"))
                         .as("owed, recorded with the refresh").isEqualTo(runId);
             }
             redis.startServer();
@@ -135,33 +141,40 @@ class FaultsIT {
         Postgres postgres = database("second", List.of("gated_views"));
         int firstHttp = PackagedApp.freePort();
         int secondManagement = PackagedApp.freePort();
-        List<String> common = List.of("mvrefresh.discovery.schemas=public,gated", "mvrefresh.discovery.include=mv_one,mv_metric_summary",
+        List<String> common = List.of("mvrefresh.discovery.schemas=public,gated",
+                "mvrefresh.discovery.include=mv_one,mv_metric_summary",
                 "mvrefresh.defaults.lock-timeout=5m", "mvrefresh.defaults.skip-unchanged=false");
-        try (PackagedApp first = PackagedApp.start(postgres.name(), withAll(settings(postgres.name(), firstHttp, PackagedApp.freePort(),
-                "mvrefresh.instance=first"), common))) {
+        try (PackagedApp first = PackagedApp.start(postgres.name(),
+                withAll(settings(postgres.name(), firstHttp, PackagedApp.freePort(),
+                        "mvrefresh.instance=first"), common))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> status(firstHttp, "/admin/views/gated.mv_one") == 200
                     && call("GET", firstHttp, "/admin/views/gated.mv_one").body().contains("\"lastSuccessAt\":\""));
             try (Gate gate = Gate.close(postgres, "gated.gate")) {
                 call("POST", firstHttp, "/admin/views/gated.mv_one/refresh");
                 gate.awaitWaiting(1);
 
-                try (PackagedApp second = PackagedApp.start(postgres.name(), withAll(settings(postgres.name(), PackagedApp.freePort(),
-                        secondManagement, "mvrefresh.instance=second"), common))) {
+                try (PackagedApp second = PackagedApp.start(postgres.name(),
+                        withAll(settings(postgres.name(), PackagedApp.freePort(),
+                                secondManagement, "mvrefresh.instance=second"), common))) {
                     List<String> waits = new ArrayList<>();
                     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                     while (status(secondManagement, "/q/health/started") != 200 && System.nanoTime() < deadline) {
                         // Any mvrefresh session waiting for a lock, other than the refresh held at the gate.
                         waits.addAll(postgres.column("SELECT a.application_name || ': ' || a.query FROM pg_locks l"
-                                + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.application_name LIKE 'mvrefresh/%'"
-                                + " AND (l.relation IS NULL OR l.relation <> 'gated.gate'::regclass)").stream().map(Object::toString).toList());
+                                + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()"
+                                + " AND a.application_name LIKE 'mvrefresh/%'"
+                                + " AND (l.relation IS NULL OR l.relation <> 'gated.gate'::regclass)").stream()
+                                .map(Object::toString).toList());
                         Thread.sleep(50); // the sampling period, not a wait for something to happen
                     }
                     assertThat(status(secondManagement, "/q/health/started")).as(second.output()).isEqualTo(200);
                     assertThat(waits).as("lock waits of mvrefresh sessions while the second instance started").isEmpty();
 
-                    HttpResponse<String> other = call("POST", firstHttp, "/admin/views/public.mv_metric_summary/refresh?wait=30s");
+                    HttpResponse<String> other = call("POST", firstHttp,
+                            "/admin/views/public.mv_metric_summary/refresh?wait=30s");
                     assertThat(other.statusCode()).isEqualTo(200);
-                    assertThat(other.body()).as("the first instance keeps refreshing other views").contains("\"outcome\":\"success\"");
+                    assertThat(other.body()).as("the first instance keeps refreshing other views")
+                            .contains("\"outcome\":\"success\"");
                 }
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> postgres.count("SELECT count(*) FROM mvrefresh.refresh_run"
@@ -184,7 +197,8 @@ class FaultsIT {
             try (PackagedApp app = PackagedApp.start(postgres.name(), settings(postgres.name(), http, management,
                     "mvrefresh.discovery.include=mv_metric_summary"))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.output().contains("lock timeout"));
-                assertThat(status(management, "/q/health/started")).as("not started before its schema is migrated").isEqualTo(503);
+                assertThat(status(management, "/q/health/started")).as("not started before its schema is migrated")
+                        .isEqualTo(503);
                 // The migration waits a second at most per attempt: readers behind it are not held up for long.
                 try (Connection reader = postgres.connect(); Statement statement = reader.createStatement()) {
                     statement.execute("SET lock_timeout = '5s'");
@@ -194,10 +208,13 @@ class FaultsIT {
                 olderReplica.rollback();
 
                 await().atMost(Duration.ofSeconds(60)).until(() -> status(management, "/q/health/started") == 200);
-                assertThat(postgres.value("SELECT version FROM mvrefresh.schema_version")).isEqualTo(io.mvrefresh.state.StateSchema.LATEST);
-                assertThat(postgres.rows("SELECT view, schema_name, view_name, paused FROM mvrefresh.view_state")).containsExactly(
-                        Map.of("view", "public.mv_metric_summary", "schema_name", "public", "view_name", "mv_metric_summary",
-                                "paused", true));
+                assertThat(postgres.value("SELECT version FROM mvrefresh.schema_version"))
+                        .isEqualTo(io.mvrefresh.state.StateSchema.LATEST);
+                assertThat(postgres.rows("SELECT view, schema_name, view_name, paused FROM mvrefresh.view_state"))
+                        .containsExactly(
+                                Map.of("view", "public.mv_metric_summary", "schema_name", "public", "view_name",
+                                        "mv_metric_summary",
+                                        "paused", true));
                 assertThat(postgres.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = 99 AND schema_name = 'public'"))
                         .isEqualTo(1);
                 assertThat(call("GET", http, "/admin/views/public.mv_metric_summary").body()).contains("\"status\":\"paused\"");

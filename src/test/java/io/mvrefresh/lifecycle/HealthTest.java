@@ -7,6 +7,9 @@ import static org.hamcrest.Matchers.equalTo;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.IsolatedDatabase;
 import io.mvrefresh.support.Management;
+import io.mvrefresh.support.MutableClock;
+import io.mvrefresh.support.Refreshes;
+import io.mvrefresh.support.StallableTickLoop;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
@@ -15,6 +18,7 @@ import io.restassured.response.ValidatableResponse;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class HealthTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -40,6 +45,11 @@ class HealthTest {
             return true;
         }
 
+        @Override
+        public Set<Class<?>> getEnabledAlternatives() {
+            return Set.of(StallableTickLoop.class);
+        }
+
         /** The dispatcher's own loop is what is under test here. */
         @Override
         protected boolean timers() {
@@ -48,12 +58,12 @@ class HealthTest {
     }
 
     @Inject
-    Lifecycle lifecycle;
+    MutableClock clock;
 
     private static ValidatableResponse get(String path) {
         // A short timeout: a probe that hangs is a failed probe, and the next poll tries again.
         return given().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
-                        .setParam("http.connection.timeout", 2000).setParam("http.socket.timeout", 2000)))
+                .setParam("http.connection.timeout", 2000).setParam("http.socket.timeout", 2000)))
                 .when().get(Management.url(path)).then();
     }
 
@@ -74,9 +84,12 @@ class HealthTest {
         try {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/ready").statusCode(503)
                     .body("checks.find { it.name == 'mvrefresh-ready' }.data.postgresql", equalTo("unreachable")));
-            // Longer than the liveness timeout: ticks keep completing (with a failure) meanwhile.
-            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).untilAsserted(() ->
-                    get("/q/health/live").statusCode(200).body("status", equalTo("UP")));
+            // Past the liveness timeout on the application's clock: only a tick completed (with a
+            // failure) after that keeps liveness UP, and ticks keep completing while PostgreSQL is away.
+            long ticks = Refreshes.loop().ticksCompleted();
+            clock.advance(Duration.ofSeconds(4));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Refreshes.loop().ticksCompleted() >= ticks + 2);
+            get("/q/health/live").statusCode(200).body("status", equalTo("UP"));
         } finally {
             IsolatedDatabase.proxy().restore();
         }
@@ -88,7 +101,7 @@ class HealthTest {
     void shouldTurnLivenessDownWhenTheDispatcherStopsMakingProgress() {
         get("/q/health/live").statusCode(200);
 
-        lifecycle.haltDispatcherLoop();
+        ((StallableTickLoop) Refreshes.loop()).stall();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/live").statusCode(503)
                 .body("checks.find { it.name == 'mvrefresh-dispatcher' }.status", equalTo("DOWN")));

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class PostgresOutageTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -82,10 +83,12 @@ class PostgresOutageTest {
             proxy.restore();
         }
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?",
-                runId) == 1);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?",
+                        runId) == 1);
         assertThat(POSTGRES.value("SELECT outcome FROM mvrefresh.refresh_run WHERE id = ?", runId)).isEqualTo("failed");
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'")).isEqualTo(1);
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'"))
+                .isEqualTo(1);
         assertThat(backlog.size()).isZero();
 
         // Dispatching resumes: a forced refresh succeeds.

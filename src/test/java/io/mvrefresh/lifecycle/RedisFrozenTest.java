@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class RedisFrozenTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.enabled", "false");
@@ -37,7 +38,7 @@ class RedisFrozenTest {
     /** As a Kubernetes probe with its default timeoutSeconds: 1. */
     private static ValidatableResponse probe(String path) {
         return given().config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
-                        .setParam("http.connection.timeout", 1000).setParam("http.socket.timeout", 1000)))
+                .setParam("http.connection.timeout", 1000).setParam("http.socket.timeout", 1000)))
                 .when().get(Management.url(path)).then();
     }
 
@@ -51,8 +52,8 @@ class RedisFrozenTest {
         try {
             // Every probe answers within a Kubernetes probe's second, before and after the
             // background check has noticed.
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                    probe("/q/health/ready").statusCode(200)
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> probe("/q/health/ready").statusCode(200)
                             .body("checks.find { it.name == 'mvrefresh-ready' }.data.redis", equalTo("unreachable")));
             for (int i = 0; i < 5; i++) {
                 probe("/q/health/ready").statusCode(200);

@@ -27,7 +27,8 @@ class StartupFailureIT {
     @Test
     void shouldListUnknownKeysBadValuesAndBrokenRulesInOneMessageWithoutAStackTrace() throws Exception {
         try (PackagedApp app = PackagedApp.start("postgres", List.of("mvrefresh.schema.manage=false", "mvrefresh.concurrency=two",
-                "mvrefresh.concurency=2", "mvrefresh.defaults.enabled=ture", "mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *"))) {
+                "mvrefresh.concurency=2", "mvrefresh.defaults.enabled=ture",
+                "mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *"))) {
             assertThat(app.awaitExit(60)).isEqualTo(1);
             String output = app.output();
             assertThat(output)

@@ -39,7 +39,8 @@ class ViewMetricsTest {
                 .contains("mvrefresh_view_lag_seconds{view=\"public.mv_daily\"} 80.0")
                 .contains("mvrefresh_view_last_refresh_duration_seconds{view=\"public.mv_daily\"} 1.5")
                 .contains("mvrefresh_view_interval_seconds{view=\"public.mv_daily\"} 300.0")
-                .contains("mvrefresh_view_last_success_timestamp_seconds{view=\"public.mv_daily\"} " + refreshed.toEpochMilli() / 1000.0)
+                .contains("mvrefresh_view_last_success_timestamp_seconds{view=\"public.mv_daily\"} "
+                        + refreshed.toEpochMilli() / 1000.0)
                 .doesNotContain("mvrefresh_view_freshness_target_seconds")
                 .doesNotContain("mvrefresh_view_paused")
                 .doesNotContain("mvrefresh_view_consecutive_failures");
@@ -48,8 +49,9 @@ class ViewMetricsTest {
 
     @Test
     void shouldShowTheExceptionalStatesOnlyWhileTheyHold() {
-        metrics.publish("public.mv_new", new ViewMetrics.Values(null, null, null, Optional.empty(), Optional.of(Duration.ofMinutes(10)),
-                false, null, true, false, true, 3));
+        metrics.publish("public.mv_new",
+                new ViewMetrics.Values(null, null, null, Optional.empty(), Optional.of(Duration.ofMinutes(10)),
+                        false, null, true, false, true, 3));
 
         String scraped = registry.scrape(OPEN_METRICS);
 
@@ -72,7 +74,8 @@ class ViewMetricsTest {
 
     @Test
     void shouldDropTheSeriesOfViewsNoLongerKnown() {
-        ViewMetrics.Values values = new ViewMetrics.Values(clock.instant(), clock.instant(), Duration.ofSeconds(1), Optional.empty(),
+        ViewMetrics.Values values = new ViewMetrics.Values(clock.instant(), clock.instant(), Duration.ofSeconds(1),
+                Optional.empty(),
                 Optional.empty(), false, null, false, true, false, 0);
         metrics.publish("public.mv_kept", values);
         metrics.publish("public.mv_dropped", values);
@@ -91,7 +94,8 @@ class ViewMetricsTest {
         metrics.skipped("public.mv_daily", SkipReason.LOCKED_ELSEWHERE);
 
         assertThat(registry.scrape(OPEN_METRICS))
-                .contains("# TYPE mvrefresh_refresh_skipped counter\n# HELP mvrefresh_refresh_skipped Runs that executed no REFRESH, by reason\n")
+                .contains(
+                        "# TYPE mvrefresh_refresh_skipped counter\n# HELP mvrefresh_refresh_skipped Runs that executed no REFRESH, by reason\n")
                 .contains("mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_daily\"} 2.0\n")
                 .contains("mvrefresh_refresh_skipped_total{reason=\"locked_elsewhere\",view=\"public.mv_daily\"} 1.0\n")
                 .doesNotContain("reason=\"paused\"")

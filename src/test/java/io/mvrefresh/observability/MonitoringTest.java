@@ -16,6 +16,7 @@ import io.mvrefresh.support.IsolatedDatabase;
 import io.mvrefresh.support.Management;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -55,6 +56,7 @@ class MonitoringTest {
     static final Pattern METRIC = Pattern.compile("\\bmvrefresh_[a-z_]+\\b");
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -109,22 +111,27 @@ class MonitoringTest {
 
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         forceRefresh("public.mv_ratios").statusCode(200).body("outcome", equalTo("failed"));
-        given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN).when().post("/admin/views/public.mv_brand_rankings/pause")
+        given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN).when()
+                .post("/admin/views/public.mv_brand_rankings/pause")
                 .then().statusCode(200);
         forceRefresh("public.mv_sentiment_weekly").statusCode(200).body("outcome", equalTo("success"));
         // An hour later nothing was written to the summary's tables: its scheduled run skips.
         clock.advance(Duration.ofMinutes(61));
-        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
         await().atMost(Duration.ofSeconds(15)).until(() -> scrape().contains(
                 "mvrefresh_refresh_skipped_total{reason=\"unchanged\",view=\"public.mv_metric_summary\"}"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> scrape().contains("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_sentiment_weekly\"}"));
+        await().atMost(Duration.ofSeconds(15)).until(
+                () -> scrape().contains("mvrefresh_cache_invalidation_failures_total{view=\"public.mv_sentiment_weekly\"}"));
         assertThat(redis.value(String.class).get(PREFIX + "not-a-set")).as("a misconfigured tag is left alone").isEqualTo("oops");
 
         String text = scrape();
         assertThat(text)
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_bucket\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",le=\"1800.0\"}")
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_bucket\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",le=\"1800.0\"}")
                 .doesNotContainPattern("mvrefresh_refresh_duration_seconds_count\\{[^}]*view=")
                 .containsPattern("mvrefresh_view_last_refresh_duration_seconds\\{view=\"public.mv_brand_daily_metrics\"} [0-9]")
                 .containsPattern("mvrefresh_view_last_fresh_timestamp_seconds\\{view=\"public.mv_brand_daily_metrics\"} [1-9]")
@@ -134,7 +141,8 @@ class MonitoringTest {
                 .contains("mvrefresh_view_enabled{view=\"public.mv_brand_latest_summary\"} 0.0")
                 .doesNotContain("mvrefresh_view_enabled{view=\"public.mv_brand_daily_metrics\"}")
                 .containsPattern("mvrefresh_view_consecutive_failures\\{view=\"public.mv_ratios\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_skipped_total\\{reason=\"unchanged\",view=\"public.mv_metric_summary\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_refresh_skipped_total\\{reason=\"unchanged\",view=\"public.mv_metric_summary\"} [1-9]")
                 .containsPattern("mvrefresh_queue_wait_seconds_count\\{priority=\"high\"} [1-9]")
                 .contains("mvrefresh_queue_depth{priority=\"critical\"} 0.0", "mvrefresh_queue_depth{priority=\"low\"} 0.0")
                 .containsPattern("mvrefresh_refresh_in_flight [0-9]")
@@ -145,8 +153,10 @@ class MonitoringTest {
                 .doesNotContain("mvrefresh_view_freshness_target_seconds{view=\"public.mv_brand_daily_metrics\"}")
                 .contains("mvrefresh_view_missing{view=\"public.mv_not_created_yet\"} 1.0")
                 .doesNotContain("mvrefresh_view_missing{view=\"public.mv_ratios\"}")
-                .containsPattern("mvrefresh_cache_keys_invalidated_total\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
-                .containsPattern("mvrefresh_cache_invalidation_duration_seconds_count\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_cache_keys_invalidated_total\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_cache_invalidation_duration_seconds_count\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
                 .containsPattern("mvrefresh_cache_invalidation_failures_total\\{view=\"public.mv_sentiment_weekly\"} [1-9]")
                 .containsPattern("mvrefresh_cache_invalidation_pending [1-9]");
         // The view that failed is stale by now: staleness is computed at scrape time.
@@ -189,7 +199,8 @@ class MonitoringTest {
     }
 
     private static double staleness(String text, String view) {
-        Matcher matcher = Pattern.compile("mvrefresh_view_staleness_seconds\\{view=\"" + Pattern.quote(view) + "\"} (\\S+)").matcher(text);
+        Matcher matcher = Pattern.compile("mvrefresh_view_staleness_seconds\\{view=\"" + Pattern.quote(view) + "\"} (\\S+)")
+                .matcher(text);
         assertThat(matcher.find()).isTrue();
         return Double.parseDouble(matcher.group(1));
     }

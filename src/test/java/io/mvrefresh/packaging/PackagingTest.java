@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-import io.mvrefresh.config.MvRefreshConfig;
-import io.mvrefresh.config.ViewSettingsResolver;
 import io.mvrefresh.support.ConfigMappings;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Management;
@@ -41,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class PackagingTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.enabled", "false");
@@ -51,7 +49,8 @@ class PackagingTest {
     private static final Path K8S = Path.of("k8s", "base");
     private static final Path DOCKER = Path.of("docker");
     /** The connection settings operators set (SPEC: Quarkus' own). */
-    private static final Set<String> CONNECTION_SETTINGS = Set.of("quarkus.datasource.reactive.url", "quarkus.datasource.username",
+    private static final Set<String> CONNECTION_SETTINGS = Set.of("quarkus.datasource.reactive.url",
+            "quarkus.datasource.username",
             "quarkus.datasource.password", "quarkus.redis.hosts");
 
     private static Properties applicationProperties() throws IOException {
@@ -177,7 +176,8 @@ class PackagingTest {
             assertThat(httpGet.path("path").asText()).as(probe).isEqualTo(path);
             assertThat(httpGet.path("port").asText()).as(probe).isEqualTo("management");
         });
-        io.mvrefresh.support.Refreshes.awaitStartupRefreshes(io.quarkus.arc.Arc.container().instance(io.mvrefresh.scheduling.Dispatcher.class).get());
+        io.mvrefresh.support.Refreshes
+                .awaitStartupRefreshes(io.quarkus.arc.Arc.container().instance(io.mvrefresh.scheduling.Dispatcher.class).get());
         for (String path : probes.values()) {
             given().when().get(Management.url(path)).then().statusCode(200);
         }
@@ -193,7 +193,8 @@ class PackagingTest {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(options.trim().split("\\s+")));
         command.add("-version");
-        Process java = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process java = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return java.exitValue();
     }
@@ -213,7 +214,8 @@ class PackagingTest {
                 .contains("-XX:MaxRAMPercentage=40").contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
         // run-java.sh puts GC_CONTAINER_OPTIONS (by default -XX:+UseParallelGC) before JAVA_OPTS_APPEND:
         // a collector named in both stops the JVM with "Multiple garbage collectors selected".
-        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("no collector in JAVA_OPTS_APPEND").doesNotContainPattern("-XX:\\+Use\\w+GC");
+        assertThat(env(sidecar(), "JAVA_OPTS_APPEND")).as("no collector in JAVA_OPTS_APPEND")
+                .doesNotContainPattern("-XX:\\+Use\\w+GC");
         assertThat(dockerfile.lines().filter(line -> line.startsWith("ENV JAVA_OPTS_APPEND")).findFirst().orElseThrow())
                 .as("no collector in the image's JAVA_OPTS_APPEND").doesNotContainPattern("-XX:\\+Use\\w+GC");
         assertThat(env(sidecar(), "GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
@@ -237,12 +239,14 @@ class PackagingTest {
         for (JsonNode env : sidecar().path("env")) {
             assertKnownVariable(env.path("name").asText(), application);
         }
-        assertThat(manifests().stream().map(m -> m.path("kind").asText())).as("no Secret in the base: applying it must not overwrite one")
+        assertThat(manifests().stream().map(m -> m.path("kind").asText()))
+                .as("no Secret in the base: applying it must not overwrite one")
                 .doesNotContain("Secret");
         JsonNode secret = YAML.readTree(Path.of("k8s", "overlays", "example", "secret.example.yaml").toFile());
         secret.path("stringData").fieldNames().forEachRemaining(variable -> assertKnownVariable(variable, application));
         JsonNode compose = YAML.readTree(DOCKER.resolve("compose.yaml").toFile());
-        compose.at("/services/mvrefresh/environment").fieldNames().forEachRemaining(variable -> assertKnownVariable(variable, application));
+        compose.at("/services/mvrefresh/environment").fieldNames()
+                .forEachRemaining(variable -> assertKnownVariable(variable, application));
     }
 
     @Test
@@ -277,7 +281,8 @@ class PackagingTest {
         assertThat(kinds(base)).as("the base ships no credentials").containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Service",
                 "Deployment", "PrometheusRule", "ServiceMonitor");
         // The generated ConfigMap's hashed name is what the Deployment mounts.
-        assertThat(base).containsPattern("name: mvrefresh-config-[a-z0-9]+").containsPattern("configMap:\\s+name: mvrefresh-config-[a-z0-9]+");
+        assertThat(base).containsPattern("name: mvrefresh-config-[a-z0-9]+")
+                .containsPattern("configMap:\\s+name: mvrefresh-config-[a-z0-9]+");
 
         String example = kustomize(Path.of("k8s", "overlays", "example"));
         assertThat(kinds(example)).containsExactlyInAnyOrder("ConfigMap", "ConfigMap", "Secret", "Service", "Deployment",

@@ -10,6 +10,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgConnectOptions;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class RefreshSessionsTest {
 
     private static final String DATABASE = TestRun.database("refresh_sessions");
+    /** An advisory lock key of the test's own database, held by the test to keep a statement waiting. */
+    private static final long HELD_LOCK = 4711;
     private static final Postgres POSTGRES = new Postgres(DATABASE);
     private static final String APPLICATION = "mvrefresh-test/" + TestRun.ID + "/sessions";
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -122,7 +126,8 @@ class RefreshSessionsTest {
     void shouldPassTheSessionOnWhenAWaitingRunGivesUp() {
         sessions = sessions(1, 100);
         CompletableFuture<Void> release = new CompletableFuture<>();
-        CompletableFuture<Integer> holding = sessions.withSession(conn -> pid(conn).call(() -> Uni.createFrom().completionStage(release)))
+        CompletableFuture<Integer> holding = sessions
+                .withSession(conn -> pid(conn).call(() -> Uni.createFrom().completionStage(release)))
                 .subscribeAsCompletionStage();
         await().atMost(WAIT).until(() -> backends() == 1);
         CompletableFuture<Integer> abandoned = sessions.withSession(RefreshSessionsTest::pid).subscribeAsCompletionStage();
@@ -135,19 +140,25 @@ class RefreshSessionsTest {
     }
 
     @Test
-    void shouldCloseTheSessionOfARunAbandonedMidStatement() {
+    void shouldCloseTheSessionOfARunAbandonedMidStatement() throws Exception {
         sessions = sessions(1, 100);
         int first = backendPid();
-        CompletableFuture<Integer> abandoned = sessions.withSession(conn -> conn.query("SELECT pg_sleep(30)").execute().replaceWith(0))
-                .subscribeAsCompletionStage();
-        await().atMost(WAIT).until(() -> POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND query LIKE 'SELECT pg_sleep%'",
-                first) == 1);
+        // The run's statement waits for an advisory lock the test holds: it stays in progress for as
+        // long as the test needs, whatever the machine's speed.
+        try (Connection holder = POSTGRES.connect(); Statement hold = holder.createStatement()) {
+            hold.execute("SELECT pg_advisory_lock(" + HELD_LOCK + ")");
+            CompletableFuture<Integer> abandoned = sessions
+                    .withSession(conn -> conn.query("SELECT pg_advisory_lock(" + HELD_LOCK + ")").execute().replaceWith(0))
+                    .subscribeAsCompletionStage();
+            await().atMost(WAIT).until(() -> POSTGRES.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ? AND query LIKE 'SELECT pg_advisory_lock%'", first) == 1);
 
-        abandoned.cancel(true);
+            abandoned.cancel(true);
 
-        // The next run neither waits for the sleep nor lands in the abandoned statement's session.
-        assertThat(backendPid()).isNotEqualTo(first);
-        await().atMost(WAIT).until(() -> POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE pid = ?", first) == 0);
+            // The next run neither waits for the statement nor lands in the abandoned statement's session.
+            assertThat(backendPid()).isNotEqualTo(first);
+            await().atMost(WAIT).until(() -> POSTGRES.count("SELECT count(*) FROM pg_stat_activity WHERE pid = ?", first) == 0);
+        }
     }
 
     @Test

@@ -4,8 +4,8 @@ import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static io.mvrefresh.support.Refreshes.forceRefresh;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class FailedRefreshTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.interval", "1h");
@@ -52,7 +53,8 @@ class FailedRefreshTest {
         assertThat((String) failed.get("error")).isEqualTo("division by zero (SQLSTATE 22012)");
         assertThat(failed.get("started_at")).isNotNull();
         assertThat(failed.get("finished_at")).isNotNull();
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'public.mv_ratios'")).isPositive();
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'public.mv_ratios'"))
+                .isPositive();
         assertThat(POSTGRES.count("SELECT count(*) FROM mv_ratios")).as("previous contents kept").isEqualTo(2);
         given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN)
                 .when().get("/admin/views/public.mv_ratios")
@@ -65,6 +67,7 @@ class FailedRefreshTest {
         POSTGRES.execute("UPDATE ratio_inputs SET denominator = 1 WHERE id = 3");
         forceRefresh("public.mv_ratios").statusCode(200).body("outcome", equalTo("success"));
         assertThat(POSTGRES.count("SELECT count(*) FROM mv_ratios")).isEqualTo(3);
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'public.mv_ratios'")).isZero();
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'public.mv_ratios'"))
+                .isZero();
     }
 }

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class RefreshModesTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -74,14 +75,16 @@ class RefreshModesTest {
         assertThat(lastMode("public.mv_brand_rankings")).isEqualTo("concurrent");
         assertThat(lastMode("public.mv_metric_summary")).as("no unique index").isEqualTo("blocking");
         assertThat(lastMode("public.mv_brand_latest_summary")).as("mode=blocking").isEqualTo("blocking");
-        assertThat(POSTGRES.runsOf("public.mv_brand_daily_metrics")).allSatisfy(run -> assertThat(run.get("outcome")).isEqualTo("success"));
+        assertThat(POSTGRES.runsOf("public.mv_brand_daily_metrics"))
+                .allSatisfy(run -> assertThat(run.get("outcome")).isEqualTo("success"));
     }
 
     @Test
     void shouldRefreshAViewCreatedWithNoDataPlainFirstAndConcurrentlyAfterwards() {
         List<Map<String, Object>> runs = POSTGRES.runsOf("public.mv_sentiment_weekly");
         assertThat(runs.getFirst()).containsEntry("mode", "blocking").containsEntry("outcome", "success");
-        assertThat(POSTGRES.value("SELECT relispopulated FROM pg_class WHERE oid = 'mv_sentiment_weekly'::regclass")).isEqualTo(true);
+        assertThat(POSTGRES.value("SELECT relispopulated FROM pg_class WHERE oid = 'mv_sentiment_weekly'::regclass"))
+                .isEqualTo(true);
 
         forceRefresh("public.mv_sentiment_weekly").statusCode(200).body("mode", equalTo("concurrent"));
     }
@@ -92,9 +95,11 @@ class RefreshModesTest {
 
         forceRefresh("public.mv_metric_totals").statusCode(200)
                 .body("outcome", equalTo("failed"))
-                .body("error", startsWith("mode is concurrent but REFRESH CONCURRENTLY is not possible: the view has no usable unique index"));
+                .body("error", startsWith(
+                        "mode is concurrent but REFRESH CONCURRENTLY is not possible: the view has no usable unique index"));
 
-        assertThat(POSTGRES.value("SELECT pg_relation_filenode('mv_metric_totals')")).as("no plain refresh ran").isEqualTo(filenodeBefore);
+        assertThat(POSTGRES.value("SELECT pg_relation_filenode('mv_metric_totals')")).as("no plain refresh ran")
+                .isEqualTo(filenodeBefore);
     }
 
     @Test
@@ -104,10 +109,14 @@ class RefreshModesTest {
         String text = given().when().get(Management.url("/q/metrics")).then().statusCode(200).extract().asString();
 
         assertThat(text).contains("# TYPE mvrefresh_refresh_duration_seconds histogram")
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"blocking\",outcome=\"success\",priority=\"medium\",view=\"public.mv_metric_summary\"} [1-9]")
-                .containsPattern("mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\",view=\"public.mv_metric_totals\"} [1-9]")
-                .contains("mvrefresh_refresh_duration_seconds_bucket{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\",le=\"0.01\"}");
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_count\\{mode=\"blocking\",outcome=\"success\",priority=\"medium\",view=\"public.mv_metric_summary\"} [1-9]")
+                .containsPattern(
+                        "mvrefresh_refresh_duration_seconds_count\\{mode=\"concurrent\",outcome=\"failed\",priority=\"medium\",view=\"public.mv_metric_totals\"} [1-9]")
+                .contains(
+                        "mvrefresh_refresh_duration_seconds_bucket{mode=\"concurrent\",outcome=\"success\",priority=\"high\",view=\"public.mv_brand_daily_metrics\",le=\"0.01\"}");
     }
 
     private static String lastMode(String view) {

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class SkipUnchangedTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -76,7 +77,8 @@ class SkipUnchangedTest {
         long skips = skipsUnchanged(view);
         assertThat(runs.size() - before + skips - skipsBefore).as("runs of %s in one interval", view).isEqualTo(1);
         if (skips > skipsBefore) {
-            assertThat(POSTGRES.value("SELECT last_skip_reason FROM mvrefresh.view_state WHERE view = ?", view)).isEqualTo("unchanged");
+            assertThat(POSTGRES.value("SELECT last_skip_reason FROM mvrefresh.view_state WHERE view = ?", view))
+                    .isEqualTo("unchanged");
             return "skipped:unchanged";
         }
         return (String) runs.getLast().get("outcome");
@@ -163,9 +165,11 @@ class SkipUnchangedTest {
     void shouldSayWhyAViewIsNotSkippable() {
         given().header("Authorization", "Bearer " + DatabaseProfile.ADMIN_TOKEN).when().get("/admin/views")
                 .then().statusCode(200)
-                .body("find { it.name == 'public.mv_readings_today' }.notSkippableBecause", contains("uses CURRENT_DATE, whose value changes with time"))
+                .body("find { it.name == 'public.mv_readings_today' }.notSkippableBecause",
+                        contains("uses CURRENT_DATE, whose value changes with time"))
                 .body("find { it.name == 'public.mv_readings_recent' }.notSkippableBecause", hasItem(startsWith("calls now()")))
-                .body("find { it.name == 'public.mv_readings_sampled' }.notSkippableBecause", hasItem(startsWith("calls random(), a volatile function")))
+                .body("find { it.name == 'public.mv_readings_sampled' }.notSkippableBecause",
+                        hasItem(startsWith("calls random(), a volatile function")))
                 .body("find { it.name == 'public.mv_untracked_function' }.notSkippableBecause",
                         hasItem(startsWith("calls reading_count_untracked(), whose body PostgreSQL does not track")))
                 .body("find { it.name == 'public.mv_tracked_function' }.notSkippableBecause", empty())
@@ -185,8 +189,10 @@ class SkipUnchangedTest {
                 pid = rows.getInt(1);
             }
             // Idle for over a second, so its next commit is counted at once.
-            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> Boolean.TRUE.equals(POSTGRES.value(
-                    "SELECT clock_timestamp() - state_change > interval '1100 milliseconds' FROM pg_stat_activity WHERE pid = ?", pid)));
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> Boolean.TRUE.equals(POSTGRES.value(
+                            "SELECT clock_timestamp() - state_change > interval '1100 milliseconds' FROM pg_stat_activity WHERE pid = ?",
+                            pid)));
             long before = writes("readings");
             statement.execute("INSERT INTO readings VALUES (5001, current_date, 1)");
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10)).until(() -> writes("readings") > before);

@@ -11,6 +11,7 @@ import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.mvrefresh.support.Requests;
 import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.vocabulary.ViewId;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 class TerminatedRefreshTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -62,14 +64,19 @@ class TerminatedRefreshTest {
             runId = Requests.accepted(dispatcher, VIEW, Trigger.ADMIN).runId();
             gate.awaitWaiting(1);
 
-            POSTGRES.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%mv_one%'");
+            POSTGRES.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_one%'");
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?", runId) == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?", runId) == 1);
         }
         Map<String, Object> killed = POSTGRES.rows("SELECT * FROM mvrefresh.refresh_run WHERE id = ?", runId).getFirst();
         assertThat(killed.get("outcome")).isEqualTo("failed");
-        assertThat((String) killed.get("error")).containsAnyOf("terminating connection due to administrator command", "connection lost");
-        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'")).isEqualTo(1);
+        assertThat((String) killed.get("error")).containsAnyOf("terminating connection due to administrator command",
+                "connection lost");
+        assertThat(POSTGRES.count("SELECT consecutive_failures FROM mvrefresh.view_state WHERE view = 'gated.mv_one'"))
+                .isEqualTo(1);
         settle(dispatcher);
 
         // The first retry waits 5 s, give or take 20% jitter; a tick before that starts nothing.
@@ -77,7 +84,7 @@ class TerminatedRefreshTest {
         assertThat(failing.status()).isEqualTo(ViewStatus.FAILING);
         Instant failedAt = failing.state().lastAttemptAt();
         assertThat(Duration.between(failedAt, failing.nextDue())).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
-        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
         assertThat(dispatcher.snapshot(VIEW).orElseThrow().status()).isEqualTo(ViewStatus.FAILING);
 
         clock.advance(Duration.ofSeconds(7));

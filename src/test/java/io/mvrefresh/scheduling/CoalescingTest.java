@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class CoalescingTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -57,7 +58,8 @@ class CoalescingTest {
         try (Gate gate = Gate.close(POSTGRES, "gated.gate")) {
             first = forceRefresh();
             gate.awaitWaiting(1);
-            assertThat(dispatcher.snapshot(VIEW).orElseThrow().runningRunId()).isEqualTo(((Number) first.get("runId")).longValue());
+            assertThat(dispatcher.snapshot(VIEW).orElseThrow().runningRunId())
+                    .isEqualTo(((Number) first.get("runId")).longValue());
 
             for (int i = 0; i < 10; i++) {
                 Map<String, Object> answer = forceRefresh();

@@ -3,12 +3,12 @@ package io.mvrefresh.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mvrefresh.catalog.CatalogView;
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.config.InvalidationRules;
-import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;
+import io.mvrefresh.vocabulary.Priority;
+import io.mvrefresh.vocabulary.ViewId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,11 +4,11 @@ import static io.mvrefresh.support.Refreshes.awaitStartupRefreshes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.vocabulary.ViewId;
-import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RunIntervals;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class DependencyOrderTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -95,8 +96,10 @@ class DependencyOrderTest {
         for (Map<String, Object> source : runs("slow.mv_upstream")) {
             for (String reader : List.of("slow.mv_downstream", "slow.mv_downstream_via_view")) {
                 for (Map<String, Object> read : runs(reader)) {
-                    assertThat(RunIntervals.overlap(source, read)).as("%s run %s overlaps upstream run %s", reader, read.get("id"),
-                            source.get("id")).isFalse();
+                    assertThat(RunIntervals.overlap(source, read))
+                            .as("%s run %s overlaps upstream run %s", reader, read.get("id"),
+                                    source.get("id"))
+                            .isFalse();
                 }
             }
         }

@@ -102,7 +102,8 @@ class FreshnessPolicyTest {
         assertThat(h.snapshot(reader).nextDue()).as("min-interval from its own last start").isEqualTo(h.now.plusSeconds(4));
         h.advance(Duration.ofSeconds(4));
         assertThat(h.tick()).containsExactly(reader);
-        assertThat(h.runningStart(reader).job().trigger()).as("a cascade: never skipped as unchanged").isEqualTo(Trigger.DEPENDENCY);
+        assertThat(h.runningStart(reader).job().trigger()).as("a cascade: never skipped as unchanged")
+                .isEqualTo(Trigger.DEPENDENCY);
     }
 
     @Test

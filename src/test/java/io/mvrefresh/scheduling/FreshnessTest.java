@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class FreshnessTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -97,23 +98,26 @@ class FreshnessTest {
     @Test
     void shouldRefreshAViewRecreatedWithNoDataAtOnceWhateverItsInterval() {
         assertThat(lastRun("fresh.mv_recreated")).containsEntry("outcome", "success");
-        POSTGRES.execute("""
-                DROP MATERIALIZED VIEW fresh.mv_recreated;
-                CREATE MATERIALIZED VIEW fresh.mv_recreated AS SELECT brand, count(*) AS days FROM fresh.brand_facts GROUP BY brand
-                WITH NO DATA;
-                """);
+        POSTGRES.execute(
+                """
+                        DROP MATERIALIZED VIEW fresh.mv_recreated;
+                        CREATE MATERIALIZED VIEW fresh.mv_recreated AS SELECT brand, count(*) AS days FROM fresh.brand_facts GROUP BY brand
+                        WITH NO DATA;
+                        """);
         catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
 
         assertThat(dispatcher.snapshot(new ViewId("fresh", "mv_recreated")).orElseThrow().nextDue())
                 .isBeforeOrEqualTo(clock.instant());
         tickAndSettle(dispatcher);
 
-        assertThat(POSTGRES.value("SELECT relispopulated FROM pg_class WHERE oid = 'fresh.mv_recreated'::regclass")).isEqualTo(true);
+        assertThat(POSTGRES.value("SELECT relispopulated FROM pg_class WHERE oid = 'fresh.mv_recreated'::regclass"))
+                .isEqualTo(true);
         assertThat(POSTGRES.count("SELECT count(*) FROM fresh.mv_recreated")).isEqualTo(2);
     }
 
     private static long writesTo(String table) {
-        return POSTGRES.count("SELECT coalesce(n_tup_ins + n_tup_upd + n_tup_del, 0) FROM pg_stat_all_tables WHERE relid = ?::regclass",
+        return POSTGRES.count(
+                "SELECT coalesce(n_tup_ins + n_tup_upd + n_tup_del, 0) FROM pg_stat_all_tables WHERE relid = ?::regclass",
                 table);
     }
 }

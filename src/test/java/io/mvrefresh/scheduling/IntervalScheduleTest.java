@@ -3,10 +3,11 @@ package io.mvrefresh.scheduling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 class IntervalScheduleTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -50,7 +52,7 @@ class IntervalScheduleTest {
         assertThat(dispatcher.snapshot(VIEW).orElseThrow().nextDue()).isEqualTo(lastSuccess.plus(Duration.ofHours(1)));
 
         clock.advance(Duration.ofMinutes(59));
-        dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+        Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
 
         assertThat(idle()).as("nothing queued or running 59 minutes after the refresh").isTrue();
         assertThat(runs()).hasSize(1);

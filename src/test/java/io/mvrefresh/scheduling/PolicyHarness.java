@@ -67,15 +67,18 @@ final class PolicyHarness {
     /** A view with a freshness target alone (refreshed on change), reading {@code reads} (oids 1, 2, ... stand for tables). */
     ViewId targeted(String name, Priority priority, Duration maxStaleness, Duration minInterval, long... tables) {
         ViewId id = new ViewId("public", name);
-        settings.put(id, new ViewSettings(id, new Schedule.OnChange(maxStaleness), priority, RefreshMode.AUTO, Duration.ofMinutes(10),
-                Duration.ofSeconds(30), true, Set.of(), InvalidationRules.NONE, true, true, java.util.Optional.of(maxStaleness),
-                minInterval, java.util.Optional.empty()));
+        settings.put(id,
+                new ViewSettings(id, new Schedule.OnChange(maxStaleness), priority, RefreshMode.AUTO, Duration.ofMinutes(10),
+                        Duration.ofSeconds(30), true, Set.of(), InvalidationRules.NONE, true, true,
+                        java.util.Optional.of(maxStaleness),
+                        minInterval, java.util.Optional.empty()));
         Set<Long> oids = new java.util.HashSet<>();
         for (long table : tables) {
             oids.add(table);
         }
-        catalog.put(id, new CatalogView(id, catalog.size() + 1000L, true, true, Set.of(), Set.of(new ViewId("public", "t" + tables[0])),
-                oids, List.of()));
+        catalog.put(id,
+                new CatalogView(id, catalog.size() + 1000L, true, true, Set.of(), Set.of(new ViewId("public", "t" + tables[0])),
+                        oids, List.of()));
         return id;
     }
 
@@ -124,9 +127,10 @@ final class PolicyHarness {
         catalog.remove(id);
     }
 
-    SchedulingPolicy.CatalogChanges applyCatalog() {
+    CatalogChanges applyCatalog() {
         return policy.applyCatalog(new CatalogSnapshot(catalog, now), settings.values(),
-                id -> settings.getOrDefault(id, settings(id, Priority.MEDIUM, new Schedule.Every(Duration.ofMinutes(15)), true)), now);
+                id -> settings.getOrDefault(id, settings(id, Priority.MEDIUM, new Schedule.Every(Duration.ofMinutes(15)), true)),
+                now);
     }
 
     /** Every view refreshed successfully at {@code at}, as a stored row says. */
@@ -213,10 +217,12 @@ final class PolicyHarness {
     SchedulingPolicy.Finished fail(ViewId view) {
         SchedulingPolicy.Start start = running.remove(view);
         ViewState before = stored(view);
-        ViewState row = new ViewState(view, before.lastSuccessAt(), before.lastVerifiedAt(), now, before.consecutiveFailures() + 1,
+        ViewState row = new ViewState(view, before.lastSuccessAt(), before.lastVerifiedAt(), now,
+                before.consecutiveFailures() + 1,
                 before.paused(), nextRevision++);
         stored.put(view, row);
-        return finish(start, new RefreshOutcome.Failed(RefreshOutcome.Failure.FAILED, AppliedMode.CONCURRENT, "boom"), Outcome.FAILED,
+        return finish(start, new RefreshOutcome.Failed(RefreshOutcome.Failure.FAILED, AppliedMode.CONCURRENT, "boom"),
+                Outcome.FAILED,
                 null, Optional.of(row));
     }
 
@@ -225,26 +231,31 @@ final class PolicyHarness {
         SchedulingPolicy.Start start = running.remove(view);
         ViewState before = stored(view);
         Instant verified = now.minus(io.mvrefresh.refresh.RefreshExecutor.STATISTICS_DELAY);
-        ViewState row = new ViewState(view, before.lastSuccessAt(), verified, before.lastAttemptAt(), before.consecutiveFailures(),
+        ViewState row = new ViewState(view, before.lastSuccessAt(), verified, before.lastAttemptAt(),
+                before.consecutiveFailures(),
                 before.paused(), nextRevision++);
         stored.put(view, row);
-        return finish(start, new RefreshOutcome.Skipped(SkipReason.UNCHANGED), Outcome.SKIPPED, SkipReason.UNCHANGED, Optional.of(row));
+        return finish(start, new RefreshOutcome.Skipped(SkipReason.UNCHANGED), Outcome.SKIPPED, SkipReason.UNCHANGED,
+                Optional.of(row));
     }
 
     /** Another replica held the view's lock. */
     SchedulingPolicy.Finished lockedElsewhere(ViewId view) {
         SchedulingPolicy.Start start = running.remove(view);
-        return finish(start, new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE), Outcome.SKIPPED, SkipReason.LOCKED_ELSEWHERE,
+        return finish(start, new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE), Outcome.SKIPPED,
+                SkipReason.LOCKED_ELSEWHERE,
                 Optional.empty());
     }
 
-    private SchedulingPolicy.Finished finish(SchedulingPolicy.Start start, RefreshOutcome outcome, Outcome stored, SkipReason reason,
+    private SchedulingPolicy.Finished finish(SchedulingPolicy.Start start, RefreshOutcome outcome, Outcome stored,
+            SkipReason reason,
             Optional<ViewState> row) {
         Instant began = startedAt.getOrDefault(start.job().view(), now);
         startedAt.remove(start.job().view());
         RunRecord record = new RunRecord(start.job().runId(), start.job().view(), start.job().trigger(), outcome.mode(), "test",
                 start.job().queuedAt(), began, now, stored, null, reason, null);
-        SchedulingPolicy.Finished finished = policy.finish(start.ticket(), new CompletedRun(start.job(), outcome, record, row), now);
+        SchedulingPolicy.Finished finished = policy.finish(start.ticket(), new CompletedRun(start.job(), outcome, record, row),
+                now);
         // The dispatcher cascades to the readers at once.
         for (ViewId reader : finished.readers()) {
             request(reader, Trigger.DEPENDENCY);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.mvrefresh.support.RunIntervals;
 import io.mvrefresh.vocabulary.ViewStatus;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class PriorityOrderTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             Map<String, String> settings = new HashMap<>(Map.of(
@@ -51,7 +53,8 @@ class PriorityOrderTest {
     Dispatcher dispatcher;
 
     private static List<Map<String, Object>> runs(String namePattern) {
-        return POSTGRES.rows("SELECT view, started_at, finished_at, outcome FROM mvrefresh.refresh_run WHERE view LIKE ? ORDER BY started_at",
+        return POSTGRES.rows(
+                "SELECT view, started_at, finished_at, outcome FROM mvrefresh.refresh_run WHERE view LIKE ? ORDER BY started_at",
                 namePattern);
     }
 
@@ -59,7 +62,7 @@ class PriorityOrderTest {
     void shouldStartEveryHighPriorityViewBeforeAnyLowOneAndNeverMoreThanTheConcurrency() {
         try (Gate gate = Gate.close(POSTGRES, "gated.gate")) {
             // All six were never refreshed, so they all fall due on the first tick.
-            dispatcher.tick().await().atMost(Duration.ofSeconds(10));
+            Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
             gate.awaitWaiting(2);
 
             List<ViewSnapshot> views = dispatcher.snapshots();

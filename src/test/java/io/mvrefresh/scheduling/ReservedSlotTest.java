@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class ReservedSlotTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of(
@@ -57,7 +58,8 @@ class ReservedSlotTest {
                         .when().post("/admin/views/{view}/refresh", "reserved.mv_low_" + i).then().statusCode(202);
             }
             gate.awaitWaiting(1);
-            List<ViewSnapshot> low = dispatcher.snapshots().stream().filter(v -> v.settings().view().name().startsWith("mv_low_")).toList();
+            List<ViewSnapshot> low = dispatcher.snapshots().stream().filter(v -> v.settings().view().name().startsWith("mv_low_"))
+                    .toList();
             assertThat(low.stream().filter(v -> v.status() == ViewStatus.RUNNING)).as("low refreshes running").hasSize(1);
             assertThat(low.stream().filter(v -> v.status() == ViewStatus.QUEUED)).as("low refreshes waiting").hasSize(2);
 

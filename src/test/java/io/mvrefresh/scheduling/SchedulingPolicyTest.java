@@ -277,7 +277,8 @@ class SchedulingPolicyTest {
         SchedulingPolicy.Finished finished = h.succeed(source);
         assertThat(finished.readers()).containsExactly(disabled);
         assertThat(h.policy().admit(disabled, Trigger.DEPENDENCY, h.now))
-                .isInstanceOfSatisfying(Admission.Refused.class, refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.DISABLED));
+                .isInstanceOfSatisfying(Admission.Refused.class,
+                        refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.DISABLED));
         assertThat(h.policy().admit(disabled, Trigger.ADMIN, h.now))
                 .isInstanceOfSatisfying(Admission.Refused.class, refused -> assertThat(refused.message()).contains("disabled"));
         assertThat(h.start()).isEmpty();
@@ -322,7 +323,8 @@ class SchedulingPolicyTest {
                 refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.MISSING));
         assertThat(h.tick()).isEmpty();
         assertThat(h.policy().admit(new ViewId("public", "mv_unknown"), Trigger.ADMIN, h.now))
-                .isInstanceOfSatisfying(Admission.Refused.class, refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.UNKNOWN));
+                .isInstanceOfSatisfying(Admission.Refused.class,
+                        refused -> assertThat(refused.refusal()).isEqualTo(Admission.Refusal.UNKNOWN));
     }
 
     @Test
@@ -369,7 +371,8 @@ class SchedulingPolicyTest {
         assertThat(h.policy().nextWakeUp()).contains(h.now.plus(Duration.ofMinutes(1)));
         h.advance(Duration.ofMinutes(1));
         h.tick();
-        assertThat(h.policy().nextWakeUp()).as("the running view is out of the index").contains(h.now.plus(Duration.ofMinutes(59)));
+        assertThat(h.policy().nextWakeUp()).as("the running view is out of the index")
+                .contains(h.now.plus(Duration.ofMinutes(59)));
     }
 
     @Test
@@ -425,6 +428,7 @@ class SchedulingPolicyTest {
 
     /** A cron evaluation that fails the way a schedule that never fires once did. */
     private static final class BrokenExecutionTime implements ExecutionTime {
+
         @Override
         public Optional<ZonedDateTime> nextExecution(ZonedDateTime date) {
             throw new ArithmeticException("long overflow");

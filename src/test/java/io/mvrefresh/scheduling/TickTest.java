@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class TickTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.interval", "1h");
@@ -36,20 +38,21 @@ class TickTest {
     @Test
     void shouldRunOneTickAtATimeAndExactlyOneMoreForAllThatAskedMeanwhile() {
         tickAndSettle(dispatcher);
-        long before = dispatcher.ticksCompleted();
+        long before = Refreshes.loop().ticksCompleted();
         List<Uni<Void>> asked = new ArrayList<>();
         try (Gate gate = Gate.close(POSTGRES, "mvrefresh.view_state")) {
             // A hanging PostgreSQL: the tick's read of view_state waits for the lock.
-            asked.add(dispatcher.tick());
+            asked.add(Refreshes.loop().tick());
             gate.awaitWaiting(1);
             for (int i = 0; i < 20; i++) {
-                asked.add(dispatcher.tick());
+                asked.add(Refreshes.loop().tick());
             }
             assertThat(gate.waiting()).as("sessions waiting to read view_state").isEqualTo(1);
         }
         asked.forEach(tick -> tick.await().atMost(Duration.ofSeconds(20)));
 
-        assertThat(dispatcher.ticksCompleted() - before).as("the tick that waited, then one for the twenty that asked meanwhile")
+        assertThat(Refreshes.loop().ticksCompleted() - before)
+                .as("the tick that waited, then one for the twenty that asked meanwhile")
                 .isEqualTo(2);
     }
 }

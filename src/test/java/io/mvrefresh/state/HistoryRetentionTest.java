@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class HistoryRetentionTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.discovery.include", "mv_metric_summary", "mvrefresh.defaults.interval", "1d");
@@ -38,16 +39,17 @@ class HistoryRetentionTest {
     Dispatcher dispatcher;
 
     @Inject
-    StateStore store;
+    RunHistory history;
 
     @Test
     void shouldPruneExpiredRunsAtStartupInBatchesAndKeepTheRest() {
         // 12,235 runs older than the retention were there before mvrefresh started.
         awaitStartupRefreshes(dispatcher);
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE instance = 'old'") == 0);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE instance = 'old'") == 0);
 
-        assertThat(POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = 99")).as("a recent run stays").isEqualTo(1);
+        assertThat(POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = 99")).as("a recent run stays")
+                .isEqualTo(1);
     }
 
     @Test
@@ -60,7 +62,7 @@ class HistoryRetentionTest {
                 FROM generate_series(1, 3)
                 """);
 
-        int pruned = store.pruneRunsBefore(Instant.now().minus(Duration.ofDays(14))).await().atMost(Duration.ofSeconds(10));
+        int pruned = history.pruneRunsBefore(Instant.now().minus(Duration.ofDays(14))).await().atMost(Duration.ofSeconds(10));
 
         assertThat(pruned).isEqualTo(3);
     }

@@ -8,6 +8,7 @@ import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
 import io.mvrefresh.vocabulary.AppliedMode;
 import io.mvrefresh.vocabulary.Outcome;
 import io.mvrefresh.vocabulary.Trigger;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class IncrementalStateReadTest {
 
     public static class Profile extends DatabaseProfile {
+
         @Override
         protected Map<String, String> settings() {
             return Map.of("mvrefresh.defaults.interval", "1h");
@@ -51,6 +53,9 @@ class IncrementalStateReadTest {
     StateStore store;
 
     @Inject
+    RunHistory history;
+
+    @Inject
     Pool pool;
 
     @Inject
@@ -61,14 +66,14 @@ class IncrementalStateReadTest {
     }
 
     private void tick() {
-        dispatcher.tick().await().atMost(Duration.ofSeconds(20));
+        Refreshes.loop().tick().await().atMost(Duration.ofSeconds(20));
     }
 
     @Test
     void shouldSeeAWriteCommittedAfterAReadThatAlreadySawLaterOnes() {
         awaitStartupRefreshes(dispatcher);
         Instant later = clock.instant().plus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.MILLIS);
-        long runId = store.allocateRunIds(1).await().atMost(Duration.ofSeconds(10)).getFirst();
+        long runId = history.allocateRunIds(1).await().atMost(Duration.ofSeconds(10)).getFirst();
         RunRecord run = new RunRecord(runId, LATE, Trigger.SCHEDULE, AppliedMode.CONCURRENT, "other-replica",
                 later.minusSeconds(1), later.minusSeconds(1), later, Outcome.SUCCESS, null, null, null);
 

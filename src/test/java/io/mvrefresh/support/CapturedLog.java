@@ -38,9 +38,11 @@ public final class CapturedLog extends Handler implements AutoCloseable {
         String message = record.getParameters() == null || record.getParameters().length == 0
                 ? record.getMessage()
                 : String.format(record.getMessage(), record.getParameters());
-        String level = record.getLevel().intValue() >= Level.SEVERE.intValue() ? "ERROR"
-                : record.getLevel().intValue() >= Level.WARNING.intValue() ? "WARN"
-                : record.getLevel().intValue() >= Level.INFO.intValue() ? "INFO" : "DEBUG";
+        String level = record.getLevel().intValue() >= Level.SEVERE.intValue()
+                ? "ERROR"
+                : record.getLevel().intValue() >= Level.WARNING.intValue()
+                        ? "WARN"
+                        : record.getLevel().intValue() >= Level.INFO.intValue() ? "INFO" : "DEBUG";
         lines.add(level + " " + message);
     }
 

@@ -63,7 +63,8 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         Map<String, String> config = new HashMap<>();
         config.put("mvrefresh.admin.token", ADMIN_TOKEN);
-        config.put("mvrefresh.instance", "test");
+        // Unique per run: another checkout running the suite beside this one is another instance.
+        config.put("mvrefresh.instance", "test-" + TestRun.ID);
         config.put("mvrefresh.scheduler.timers", Boolean.toString(timers()));
         config.put("mvrefresh.invalidation.channel", invalidationChannel());
         config.put("quarkus.http.test-port", "0");

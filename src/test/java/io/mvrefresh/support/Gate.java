@@ -39,7 +39,8 @@ public final class Gate implements AutoCloseable {
 
     /** Sessions waiting for a lock on the table right now. */
     public long waiting() {
-        return postgres.count("SELECT count(*) FROM pg_locks WHERE relation = ?::regclass AND NOT granted", table);
+        return postgres.count("SELECT count(*) FROM pg_locks WHERE relation = ?::regclass AND NOT granted"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", table);
     }
 
     /** Waits until exactly {@code sessions} sessions wait for the table. */

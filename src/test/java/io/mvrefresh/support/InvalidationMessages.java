@@ -36,7 +36,7 @@ public final class InvalidationMessages implements AutoCloseable {
     }
 
     public InvalidationMessages(ReactiveRedisDataSource redis, String channel) {
-        this(redis, channel, message -> { });
+        this(redis, channel, message -> {});
     }
 
     public List<JsonNode> received() {

@@ -94,7 +94,8 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
         Postgres.recreateDatabase(database);
         Postgres postgres = new Postgres(database);
         postgres.execute(DemoDatabase.readStarSchema());
-        fixtures.stream().map(String::trim).filter(name -> !name.isEmpty()).forEach(fixture -> postgres.execute(fixture(fixture)));
+        fixtures.stream().map(String::trim).filter(name -> !name.isEmpty())
+                .forEach(fixture -> postgres.execute(fixture(fixture)));
         return postgres;
     }
 

@@ -25,7 +25,8 @@ public final class RedisKeys {
 
     /** Every key under the prefix. */
     public Set<String> all() {
-        return StreamSupport.stream(redis.key().scan(new KeyScanArgs().match(prefix + "*").count(1000)).toIterable().spliterator(), false)
+        return StreamSupport
+                .stream(redis.key().scan(new KeyScanArgs().match(prefix + "*").count(1000)).toIterable().spliterator(), false)
                 .collect(Collectors.toSet());
     }
 

@@ -59,10 +59,12 @@ public final class RedisProcess implements AutoCloseable {
     public synchronized void startServer() {
         try {
             process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--dir", directory.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--requirepass", PASSWORD))
+                    "--dir", directory.toString(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+                    "--requirepass", PASSWORD))
                     .redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
         } catch (IOException e) {
-            throw new IllegalStateException("redis-server could not be started (is it installed? scripts/local-services.sh installs it)", e);
+            throw new IllegalStateException(
+                    "redis-server could not be started (is it installed? scripts/local-services.sh installs it)", e);
         }
         awaitPort(true);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.lifecycle.Lifecycle;
 import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.scheduling.TickLoop;
 import io.quarkus.arc.Arc;
 import io.restassured.response.ValidatableResponse;
 import java.time.Duration;
@@ -23,8 +24,13 @@ public final class Refreshes {
      */
     public static void tickAndSettle(Dispatcher dispatcher) {
         awaitStarted();
-        dispatcher.tick().await().atMost(Duration.ofSeconds(20));
+        loop().tick().await().atMost(Duration.ofSeconds(20));
         settle(dispatcher);
+    }
+
+    /** The running application's dispatcher loop, which tests tick by hand. */
+    public static TickLoop loop() {
+        return Arc.container().instance(TickLoop.class).get();
     }
 
     /** Waits until the application has started: schema migrated, first catalog scan applied. */
@@ -37,7 +43,7 @@ public final class Refreshes {
     public static void settle(Dispatcher dispatcher) {
         InvalidationQueue invalidations = Arc.container().instance(InvalidationQueue.class).get();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                .until(() -> dispatcher.settled() && invalidations.pending() == 0);
+                .until(() -> loop().settled() && invalidations.pending() == 0);
     }
 
     /** The startup refreshes: {@link #tickAndSettle}. */

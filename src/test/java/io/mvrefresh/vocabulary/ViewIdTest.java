@@ -22,7 +22,7 @@ class ViewIdTest {
         assertThat(dottedSchema).hasToString("\"my.schema\".mv");
         assertThat(dottedName).hasToString("my.\"schema.mv\"");
         assertThat(quoted).hasToString("\"odd\"\"schema\".mv");
-        for (ViewId view : new ViewId[] {dottedSchema, dottedName, quoted, new ViewId("public", "mv")}) {
+        for (ViewId view : new ViewId[]{dottedSchema, dottedName, quoted, new ViewId("public", "mv")}) {
             assertThat(ViewId.parse(view.toString())).as(view.toString()).contains(view);
         }
         assertThat(ViewId.parse("\"public\".\"mv\"")).contains(new ViewId("public", "mv"));
@@ -30,7 +30,8 @@ class ViewIdTest {
 
     @Test
     void shouldRejectAmbiguousOrIncompleteNames() {
-        for (String bad : new String[] {"mv_only", "my.schema.mv", ".mv", "public.", "\"open.mv", "public.\"\"", "a.b\"c", "", "  "}) {
+        for (String bad : new String[]{"mv_only", "my.schema.mv", ".mv", "public.", "\"open.mv", "public.\"\"", "a.b\"c", "",
+                "  "}) {
             assertThat(ViewId.parse(bad)).as(bad).isEmpty();
         }
     }

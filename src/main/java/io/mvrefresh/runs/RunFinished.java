@@ -1,12 +1,12 @@
-package io.mvrefresh.scheduling;
+package io.mvrefresh.runs;
 
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.refresh.CompletedRun;
 import io.mvrefresh.refresh.RefreshOutcome;
 
 /**
- * Fired (as a CDI event) once a run has ended and its outcome is stored: metrics and cache
- * invalidation hang off it. A refresh's event comes strictly after its commit.
+ * A run ended and its outcome is stored (a refresh's strictly after its commit). Fired once per
+ * run as a CDI event; metrics, the last-runs read model and cache invalidation observe it.
  */
 public record RunFinished(CompletedRun run) {
 

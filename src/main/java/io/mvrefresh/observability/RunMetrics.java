@@ -1,14 +1,16 @@
-package io.mvrefresh.scheduling;
+package io.mvrefresh.observability;
 
 import io.mvrefresh.metrics.RefreshMetrics;
 import io.mvrefresh.metrics.ViewMetrics;
 import io.mvrefresh.refresh.RefreshOutcome;
+import io.mvrefresh.runs.RunFinished;
+import io.mvrefresh.runs.RunStarted;
 import io.mvrefresh.state.RunRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 
-/** Counts and times every finished run. */
+/** Counts and times every run: how long it waited for a slot, how it ended and how long it took. */
 @ApplicationScoped
 public class RunMetrics {
 
@@ -20,6 +22,10 @@ public class RunMetrics {
         this.viewMetrics = viewMetrics;
     }
 
+    void onRunStarted(@Observes RunStarted started) {
+        metrics.queueWait(started.job().settings().priority(), started.queueWait());
+    }
+
     void onRunFinished(@Observes RunFinished finished) {
         RunRecord record = finished.run().record();
         String view = record.view().toString();
@@ -27,7 +33,11 @@ public class RunMetrics {
             viewMetrics.skipped(view, skipped.reason());
         }
         if (record.startedAt() != null && record.mode() != null) {
-            metrics.refreshFinished(view, finished.settings().priority(), record.mode(), record.outcome(),
+            metrics.refreshFinished(
+                    view,
+                    finished.settings().priority(),
+                    record.mode(),
+                    record.outcome(),
                     Duration.between(record.startedAt(), record.finishedAt()));
         }
     }
