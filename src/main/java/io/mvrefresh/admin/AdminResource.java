@@ -18,9 +18,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -71,7 +74,7 @@ public class AdminResource {
     @APIResponse(responseCode = "400", description = "A bad filter or page", content = @Content(schema = @Schema(implementation = ErrorBody.class)))
     public Response views(@QueryParam("status") String status, @QueryParam("priority") String priority,
             @QueryParam("prefix") String prefix, @QueryParam("limit") String limit, @QueryParam("offset") String offset,
-            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
+            @Context UriInfo uri) {
         ViewFilter filter;
         try {
             filter = ViewFilter.parse(status, priority, prefix, limit, offset);
@@ -161,7 +164,7 @@ public class AdminResource {
                 .filter(snapshot -> filter.isEmpty() || snapshot.settings().priority() == filter.get())
                 .map(snapshot -> snapshot.settings().view()).toList();
         return dispatcher.requestAll(targets, Trigger.ADMIN).map(admissions -> {
-            List<RefreshAccepted> answers = new java.util.ArrayList<>(admissions.size());
+            List<RefreshAccepted> answers = new ArrayList<>(admissions.size());
             for (int i = 0; i < admissions.size(); i++) {
                 answers.add(RefreshAccepted.of(targets.get(i), admissions.get(i)));
             }

@@ -7,6 +7,7 @@ import io.mvrefresh.config.Schedule;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.state.SkipCounts;
 import io.mvrefresh.vocabulary.AppliedMode;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
@@ -106,7 +107,7 @@ public record ViewView(
     @RegisterForReflection
     public record Skips(long unchanged, long lockedElsewhere, long paused, Instant lastAt, String lastReason) {
 
-        static Skips of(io.mvrefresh.state.SkipCounts counts) {
+        static Skips of(SkipCounts counts) {
             return new Skips(
                     counts.unchanged(),
                     counts.lockedElsewhere(),

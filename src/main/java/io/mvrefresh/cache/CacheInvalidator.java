@@ -23,7 +23,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -120,14 +123,14 @@ public class CacheInvalidator {
                     // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
                     if (type != RedisValueType.SET && type != RedisValueType.NONE) {
                         throw new IllegalStateException(
-                                "tag key " + tag + " holds a " + type.name().toLowerCase(java.util.Locale.ROOT)
+                                "tag key " + tag + " holds a " + type.name().toLowerCase(Locale.ROOT)
                                         + ", not a set: fix invalidate.tags or the application that writes it");
                     }
                 }))
                 .call(() -> bounded(keys.renamenx(tag, draining))
                         // No set: nothing was cached under this tag since its last invalidation. The
                         // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.
-                        .onFailure(java.util.NoSuchElementException.class).recoverWithItem(false)
+                        .onFailure(NoSuchElementException.class).recoverWithItem(false)
                         .call(renamed -> renamed ? drainSet(draining, removed) : Uni.createFrom().voidItem()));
     }
 
@@ -138,7 +141,7 @@ public class CacheInvalidator {
     }
 
     /** Walks a cursor, unlinking what it found whenever a batch's worth has gathered, and the rest at the end. */
-    private Uni<Void> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends java.util.Collection<String>>> next,
+    private Uni<Void> drain(Supplier<Boolean> hasNext, Supplier<Uni<? extends Collection<String>>> next,
             List<String> gathered, AtomicLong removed) {
         if (!hasNext.get()) {
             return unlink(gathered, removed).replaceWithVoid();
@@ -153,7 +156,7 @@ public class CacheInvalidator {
     }
 
     /** Unlinks one batch, adding the keys that existed to {@code removed}; answers that number. */
-    private Uni<Integer> unlink(java.util.Collection<String> batch, AtomicLong removed) {
+    private Uni<Integer> unlink(Collection<String> batch, AtomicLong removed) {
         if (batch.isEmpty()) {
             return Uni.createFrom().item(0);
         }

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The whole {@code mvrefresh.*} configuration, validated once: the global settings and every
@@ -124,8 +125,8 @@ public final class Configuration {
                 "lock-timeout", "skip-unchanged", "enabled", "max-staleness", "min-interval", "after-sql");
 
         /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
-        static final List<String> VIEW_KEYS = java.util.stream.Stream.concat(DEFAULT_KEYS.stream(),
-                java.util.stream.Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key"))
+        static final List<String> VIEW_KEYS = Stream.concat(DEFAULT_KEYS.stream(),
+                Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key"))
                 .toList();
 
         /** Keys that are not per view. */

@@ -3,6 +3,7 @@ package io.mvrefresh.config;
 import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.vocabulary.ViewId;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -26,9 +27,9 @@ public record ViewSettings(
         InvalidationRules invalidation,
         boolean enabled,
         boolean configured,
-        java.util.Optional<Duration> maxStaleness,
+        Optional<Duration> maxStaleness,
         Duration minInterval,
-        java.util.Optional<String> afterSql) {
+        Optional<String> afterSql) {
 
     public ViewSettings {
         dependsOn = Set.copyOf(dependsOn);
@@ -39,7 +40,7 @@ public record ViewSettings(
             Duration lockTimeout,
             boolean skipUnchanged, Set<ViewId> dependsOn, InvalidationRules invalidation, boolean enabled, boolean configured) {
         this(view, schedule, priority, mode, timeout, lockTimeout, skipUnchanged, dependsOn, invalidation, enabled, configured,
-                java.util.Optional.empty(), Duration.ZERO, java.util.Optional.empty());
+                Optional.empty(), Duration.ZERO, Optional.empty());
     }
 
     /** Whether the view has a freshness target, so mvrefresh watches what it reads. */

@@ -2,16 +2,20 @@ package io.mvrefresh.config;
 
 import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.vocabulary.ViewId;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -34,7 +38,7 @@ public final class ViewSettingsResolver {
      * Resolves the defaults and every configured view as of {@code now} (a cron expression must
      * still fire after it), collecting every problem in {@code values}.
      */
-    static ViewSettingsResolver resolve(SettingValues values, MvRefreshConfig config, java.time.Instant now) {
+    static ViewSettingsResolver resolve(SettingValues values, MvRefreshConfig config, Instant now) {
         MvRefreshConfig.ViewDefaults raw = config.defaults();
         String prefix = "mvrefresh.defaults.";
         ZoneId defaultZone = zone(values, prefix, raw.cronTimezone(), ZoneOffset.UTC);
@@ -95,7 +99,7 @@ public final class ViewSettingsResolver {
     }
 
     private static ViewSettings resolve(SettingValues values, String prefix, ViewId view,
-            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, java.time.Instant now) {
+            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, Instant now) {
         ZoneId zone = overrides.cronTimezone().map(z -> zone(values, prefix, z, defaults.cronZone())).orElse(defaults.cronZone());
         Schedule inherited = defaults.schedule();
         if (overrides.cron().isEmpty() && overrides.interval().isEmpty() && inherited instanceof Schedule.CronSchedule cron
@@ -159,7 +163,7 @@ public final class ViewSettingsResolver {
     private static Optional<List<ViewId>> dependsOnCycle(Map<ViewId, ViewSettings> views) {
         Map<ViewId, Set<ViewId>> edges = new TreeMap<>();
         views.forEach((view, settings) -> edges.put(view, settings.dependsOn()));
-        Set<ViewId> finished = new java.util.HashSet<>();
+        Set<ViewId> finished = new HashSet<>();
         for (ViewId start : edges.keySet()) {
             Optional<List<ViewId>> cycle = cycleFrom(start, edges, new ArrayList<>(), finished);
             if (cycle.isPresent()) {
@@ -181,7 +185,7 @@ public final class ViewSettingsResolver {
             return Optional.empty();
         }
         path.add(view);
-        for (ViewId upstream : new java.util.TreeSet<>(edges.getOrDefault(view, Set.of()))) {
+        for (ViewId upstream : new TreeSet<>(edges.getOrDefault(view, Set.of()))) {
             Optional<List<ViewId>> cycle = cycleFrom(upstream, edges, path, finished);
             if (cycle.isPresent()) {
                 return cycle;
@@ -195,7 +199,7 @@ public final class ViewSettingsResolver {
     private static ZoneId zone(SettingValues values, String prefix, String value, ZoneId fallback) {
         try {
             return ZoneId.of(value.trim());
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             values.problem(
                     prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
             return fallback;
@@ -203,7 +207,7 @@ public final class ViewSettingsResolver {
     }
 
     private static Schedule schedule(SettingValues values, String prefix, Optional<String> interval,
-            Optional<String> cron, ZoneId zone, Schedule inherited, java.time.Instant now) {
+            Optional<String> cron, ZoneId zone, Schedule inherited, Instant now) {
         if (cron.isPresent() && interval.isPresent()) {
             values.problem(prefix + "interval=" + interval.get() + " and " + prefix + "cron=" + cron.get()
                     + ": set either interval or cron, not both");

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -88,7 +89,7 @@ public class DemoDatabase implements StartupParticipant {
     public Uni<Void> trickle() {
         int facts = ThreadLocalRandom.current().nextInt(5, 25);
         Uni<Void> cached = redis.value(String.class)
-                .mset(java.util.Map.of(
+                .mset(Map.of(
                         "demo:brand-daily:acme", "cached",
                         "demo:brand-daily:globex", "cached",
                         "demo:rankings:revenue", "cached"));

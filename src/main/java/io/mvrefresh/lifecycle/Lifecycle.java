@@ -33,8 +33,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Start and stop order, and every timer, in one place. Start: validate configuration (fatal when
@@ -81,7 +83,7 @@ public class Lifecycle {
     private volatile long pollTimer = -1;
     private volatile boolean started;
     private volatile boolean stopping;
-    private final java.util.concurrent.atomic.AtomicBoolean drained = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean drained = new AtomicBoolean();
 
     public Lifecycle(ConfigurationCheck configurationCheck, Instance<GlobalSettings> settings,
             Instance<ViewSettingsResolver> views, Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher, TickLoop loop,
@@ -185,7 +187,7 @@ public class Lifecycle {
         Log.info("mvrefresh: stopped");
     }
 
-    private boolean waitUntil(Instant deadline, java.util.function.BooleanSupplier done) {
+    private boolean waitUntil(Instant deadline, BooleanSupplier done) {
         while (!done.getAsBoolean()) {
             if (!clock.instant().isBefore(deadline)) {
                 return false;

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.vocabulary.AppliedMode;
 import io.mvrefresh.vocabulary.Outcome;
 import io.mvrefresh.vocabulary.Priority;
@@ -26,7 +27,7 @@ public class RefreshMetrics {
     private final MeterRegistry registry;
     private final boolean perView;
 
-    public RefreshMetrics(MeterRegistry registry, io.mvrefresh.config.GlobalSettings settings) {
+    public RefreshMetrics(MeterRegistry registry, GlobalSettings settings) {
         this.registry = registry;
         this.perView = settings.metrics().perViewHistograms();
     }

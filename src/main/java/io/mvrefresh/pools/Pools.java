@@ -3,6 +3,7 @@ package io.mvrefresh.pools;
 import io.mvrefresh.config.MvRefreshConfig;
 import io.quarkus.arc.Arc;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.vertx.core.Context;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -88,7 +89,7 @@ public class Pools implements PgPoolCreator {
     /** Ends the idle refresh sessions with a proper goodbye to the server, after the last refresh drained. */
     @PreDestroy
     void closeRefreshSessions() {
-        if (refreshes != null && !io.vertx.core.Context.isOnEventLoopThread()) {
+        if (refreshes != null && !Context.isOnEventLoopThread()) {
             refreshes.close().onFailure().recoverWithNull().await().atMost(Duration.ofSeconds(5));
         }
     }

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
 
 /**
  * Runs one refresh against PostgreSQL: one transaction holding the view's advisory lock, with
@@ -253,8 +254,8 @@ public class RefreshExecutor {
         long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses
-                    ? org.jboss.logging.Logger.Level.INFO
-                    : org.jboss.logging.Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
+                    ? Logger.Level.INFO
+                    : Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
                     refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis,
                     job.settings().invalidation().isEmpty() ? "" : "; invalidating its cache keys");
             case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());

@@ -4,12 +4,16 @@ import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.vocabulary.ViewId;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -19,17 +23,17 @@ import java.util.function.Predicate;
  */
 final class DependencyGraph {
 
-    static final DependencyGraph EMPTY = new DependencyGraph(Map.of(), Map.of(), java.util.List.of());
+    static final DependencyGraph EMPTY = new DependencyGraph(Map.of(), Map.of(), List.of());
 
-    private final java.util.List<String> ignoredDependsOn;
+    private final List<String> ignoredDependsOn;
     private final Map<ViewId, Set<ViewId>> upstream;
     private final Map<ViewId, Set<ViewId>> downstream;
     private final Map<ViewId, Set<ViewId>> allUpstream = new HashMap<>();
     private final Map<ViewId, Set<ViewId>> allDownstream = new HashMap<>();
 
     private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream,
-            java.util.List<String> ignoredDependsOn) {
-        this.ignoredDependsOn = java.util.List.copyOf(ignoredDependsOn);
+            List<String> ignoredDependsOn) {
+        this.ignoredDependsOn = List.copyOf(ignoredDependsOn);
         this.upstream = upstream;
         this.downstream = downstream;
         for (ViewId view : union(upstream.keySet(), downstream.keySet())) {
@@ -46,15 +50,15 @@ final class DependencyGraph {
      * listed by {@link #ignoredDependsOn()}.
      */
     static DependencyGraph of(Collection<CatalogView> views, Function<ViewId, ViewSettings> settings) {
-        java.util.List<String> ignored = new java.util.ArrayList<>();
+        List<String> ignored = new ArrayList<>();
         Map<ViewId, Set<ViewId>> upstream = new HashMap<>();
         for (CatalogView view : views) {
             Set<ViewId> reads = new HashSet<>(view.upstreamViews());
             reads.remove(view.id());
             upstream.put(view.id(), reads);
         }
-        for (CatalogView view : views.stream().sorted(java.util.Comparator.comparing(CatalogView::id)).toList()) {
-            for (ViewId extra : new java.util.TreeSet<>(settings.apply(view.id()).dependsOn())) {
+        for (CatalogView view : views.stream().sorted(Comparator.comparing(CatalogView::id)).toList()) {
+            for (ViewId extra : new TreeSet<>(settings.apply(view.id()).dependsOn())) {
                 if (extra.equals(view.id()) || closure(extra, upstream::get).contains(view.id())) {
                     ignored.add("mvrefresh.views.\"%s\".depends-on=%s is ignored: %s already reads %s, so it would form a cycle"
                             .formatted(view.id(), extra, extra, view.id()));
@@ -70,7 +74,7 @@ final class DependencyGraph {
     }
 
     /** The depends-on entries left out because they would close a cycle, one message each. */
-    java.util.List<String> ignoredDependsOn() {
+    List<String> ignoredDependsOn() {
         return ignoredDependsOn;
     }
 

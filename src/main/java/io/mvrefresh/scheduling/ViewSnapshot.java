@@ -4,6 +4,7 @@ import io.mvrefresh.catalog.CatalogView;
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.state.ViewState;
 import io.mvrefresh.vocabulary.ViewStatus;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -21,7 +22,7 @@ import java.time.Instant;
  */
 public record ViewSnapshot(ViewSettings settings, CatalogView catalogView, ViewState state, ViewStatus status, Instant nextDue,
         Long queuedRunId, Long runningRunId, String scheduleError, Instant observedAt, Instant changedSince,
-        java.time.Duration expectedDuration, String targetUnmeetable) {
+        Duration expectedDuration, String targetUnmeetable) {
 
     /** Whether changes to what it reads can be detected, so its lag is known. */
     public boolean watchable() {
@@ -29,10 +30,10 @@ public record ViewSnapshot(ViewSettings settings, CatalogView catalogView, ViewS
     }
 
     /** How far it lags its base tables as far as mvrefresh can see: null when that cannot be known. */
-    public java.time.Duration lag() {
+    public Duration lag() {
         if (!watchable()) {
             return null;
         }
-        return changedSince == null ? java.time.Duration.ZERO : java.time.Duration.between(changedSince, observedAt);
+        return changedSince == null ? Duration.ZERO : Duration.between(changedSince, observedAt);
     }
 }

@@ -11,6 +11,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ public class RunHistory {
 
     /** Whether writing a run failed because its row exists already (an earlier attempt did commit). */
     public static boolean isDuplicateRun(Throwable failure) {
-        return failure instanceof io.vertx.pgclient.PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+        return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
     }
 
     /** The newest run of each view that was not a skip, to show the last outcome after a restart. */

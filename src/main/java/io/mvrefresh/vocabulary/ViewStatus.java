@@ -1,6 +1,9 @@
 package io.mvrefresh.vocabulary;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** What a view is doing, as {@code /admin/views} shows it; the first that applies wins. */
 public enum ViewStatus {
@@ -22,16 +25,16 @@ public enum ViewStatus {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    public static java.util.Optional<ViewStatus> parse(String label) {
+    public static Optional<ViewStatus> parse(String label) {
         for (ViewStatus status : values()) {
             if (status.label().equalsIgnoreCase(label.trim())) {
-                return java.util.Optional.of(status);
+                return Optional.of(status);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public static String accepted() {
-        return java.util.Arrays.stream(values()).map(ViewStatus::label).collect(java.util.stream.Collectors.joining(", "));
+        return Arrays.stream(values()).map(ViewStatus::label).collect(Collectors.joining(", "));
     }
 }

@@ -11,6 +11,7 @@ import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.Requests;
+import io.mvrefresh.support.TestRun;
 import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
@@ -89,6 +90,7 @@ class RescanUnderLockTest {
         settle(dispatcher);
         assertThat(POSTGRES.column("SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database()"
                 + " AND application_name LIKE 'mvrefresh/%' ORDER BY 1"))
-                .as("sessions a DBA can tell apart").contains("mvrefresh/test", "mvrefresh/test/refresh");
+                .as("sessions a DBA can tell apart")
+                .contains("mvrefresh/test-" + TestRun.ID, "mvrefresh/test-" + TestRun.ID + "/refresh");
     }
 }
