@@ -137,6 +137,7 @@ public class AdminResource {
             case Admission.Accepted accepted -> answer(accepted, waitFor);
             case Admission.Refused refused -> Uni.createFrom().item(refused(name, refused));
             case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
+            case Admission.Deferred deferred -> throw new IllegalStateException("a forced refresh is never deferred");
         }).onFailure().recoverWithItem(AdminResource::unavailable);
     }
 

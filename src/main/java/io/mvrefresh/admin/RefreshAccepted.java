@@ -24,6 +24,7 @@ public record RefreshAccepted(Long runId, String view, String status, String rea
             case Admission.Refused refused ->
                 new RefreshAccepted(null, view.toString(), refused.refusal().label(), refused.message());
             case Admission.NeedsRunId needs -> throw new IllegalStateException("admission without a run id");
+            case Admission.Deferred deferred -> throw new IllegalStateException("a forced refresh is never deferred");
         };
     }
 }

@@ -33,6 +33,7 @@ import java.util.List;
  *     the first change no refresh covered yet, 0 when none); null when changes to what it reads
  *     cannot be detected
  * @param freshness its freshness target and what mvrefresh learned about meeting it
+ * @param why why it is in its state: reason, message and until (see {@link WhyView})
  */
 @RegisterForReflection
 public record ViewView(
@@ -63,7 +64,21 @@ public record ViewView(
         Skips skips,
         String schedule,
         Long lagSeconds,
-        Freshness freshness) {
+        Freshness freshness,
+        WhyView why) {
+
+    /**
+     * Why the view is in its state.
+     *
+     * @param reason {@code due}, {@code scheduled}, {@code running}, {@code queued}, {@code waiting-for-source},
+     *     {@code min-interval}, {@code locked-elsewhere}, {@code retrying}, {@code unchanged}, {@code paused},
+     *     {@code disabled}, {@code missing} or {@code failing}
+     * @param message the same in a sentence
+     * @param until when the state ends, where one is known; null otherwise
+     */
+    @RegisterForReflection
+    public record WhyView(String reason, String message, Instant until) {
+    }
 
     /**
      * A view's freshness target.
@@ -160,7 +175,8 @@ public record ViewView(
                 Skips.of(status.state().skips()),
                 settings.schedule().describe(),
                 status.lag() == null ? null : Math.max(0, status.lag().toSeconds()),
-                Freshness.of(status));
+                Freshness.of(status),
+                new WhyView(status.why().reason(), status.why().message(), status.why().until()));
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {

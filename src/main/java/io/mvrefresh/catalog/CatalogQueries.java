@@ -47,7 +47,8 @@ final class CatalogQueries {
      * through SQL functions whose bodies PostgreSQL tracks (BEGIN ATOMIC), and returns one row
      * per finding:
      * <ul>
-     *   <li>{@code relation}: a table, partitioned table, foreign table or materialized view read;
+     *   <li>{@code relation}: a table, partitioned table, foreign table or materialized view read,
+     *       and any foreign table among the partitions or inheritance children of a table read;
      *   <li>{@code function}: a volatile function, a time function (now() and friends), or a
      *       user function whose body PostgreSQL does not track. Built-in functions are pinned and
      *       leave no pg_depend row, so they are read from the query trees' funcid fields;
@@ -88,6 +89,17 @@ final class CatalogQueries {
             called AS (
                 SELECT DISTINCT t.root, m[2]::oid AS fn
                 FROM texts t, regexp_matches(t.tree, ':(funcid|opfuncid|aggfnoid|winfnoid) (\\d+)', 'g') AS m
+            ),
+            read_relations AS (
+                SELECT DISTINCT c.root, d.refobjid AS relid
+                FROM node c
+                JOIN pg_depend d ON d.classid = c.classid AND d.objid = c.objid AND d.deptype = 'n'
+                                AND d.refclassid = 'pg_class'::regclass
+            ),
+            inherited(root, relid) AS (
+                SELECT root, relid FROM read_relations
+              UNION
+                SELECT i.root, h.inhrelid FROM inherited i JOIN pg_inherits h ON h.inhparent = i.relid
             )
             SELECT c.root::bigint AS root_oid, 'relation' AS kind, ns.nspname::text AS schema_name, rel.relname::text AS name,
                    rel.relkind::text AS detail, rel.oid::bigint AS rel_oid
@@ -111,6 +123,13 @@ final class CatalogQueries {
                    AND (p.proname IN ('now', 'statement_timestamp', 'transaction_timestamp', 'clock_timestamp', 'timeofday', %1$s)
                         OR (p.proname = 'age' AND p.pronargs = 1)))
                OR (p.pronamespace <> 'pg_catalog'::regnamespace AND p.prosqlbody IS NULL)
+            UNION
+            -- A foreign table among the partitions or inheritance children of a table read: its rows
+            -- are read, its writes never counted.
+            SELECT i.root::bigint, 'relation', ns.nspname::text, rel.relname::text, rel.relkind::text, rel.oid::bigint
+            FROM inherited i
+            JOIN pg_class rel ON rel.oid = i.relid AND rel.relkind = 'f'
+            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
             UNION
             SELECT n.root::bigint, 'node', NULL, coalesce(r.xmin, p.xmin)::text,
                    CASE WHEN n.classid = 'pg_rewrite'::regclass THEN 'pg_rewrite' ELSE 'pg_proc' END, n.objid::bigint

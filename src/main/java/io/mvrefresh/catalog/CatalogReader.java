@@ -9,10 +9,15 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -198,13 +203,33 @@ public class CatalogReader {
         }
     }
 
+    /**
+     * The versions of the view's rule and of every rule and function row its walk went through,
+     * in one short text: equal exactly when none of them was replaced.
+     */
+    private static String definition(Walked walk) {
+        StringBuilder versions = new StringBuilder(String.valueOf(walk.ruleVersion()));
+        walk.nodes().entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<Node, String> node) -> node.getKey().catalog())
+                        .thenComparingLong(node -> node.getKey().oid()))
+                .forEach(node -> versions.append(',').append(node.getKey().catalog()).append(':').append(node.getKey().oid())
+                        .append('@').append(node.getValue()));
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(versions.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
     private static Map<ViewId, CatalogView> assemble(Map<Long, Row> byOid, Map<Long, Walked> walked) {
         Map<ViewId, CatalogView> views = new HashMap<>();
         byOid.forEach((oid, row) -> {
             ViewId id = new ViewId(row.getString("schema_name"), row.getString("view_name"));
             Reads reads = walked.get(oid).reads();
+            Walked walk = walked.get(oid);
             views.put(id, new CatalogView(id, oid, row.getBoolean("populated"), row.getBoolean("has_usable_unique_index"),
-                    reads.upstream(), reads.base(), reads.oids(), reads.blockers()));
+                    reads.upstream(), reads.base(), reads.oids(), reads.blockers(), definition(walk)));
         });
         return views;
     }

@@ -21,9 +21,19 @@ import java.util.Set;
  * @param changeDetectionBlockers why the view's result can change without a write to what it
  *     reads (time functions, volatile or untracked functions, foreign tables); empty when
  *     {@code skip-unchanged} can apply
+ * @param definition the version of the view's query and of every plain view and SQL function body
+ *     it reads through: it changes with {@code CREATE OR REPLACE VIEW} or {@code FUNCTION} along the
+ *     way, which changes the view's result without a write; empty where unknown
  */
 public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex,
-        Set<ViewId> upstreamViews, Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers) {
+        Set<ViewId> upstreamViews, Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers,
+        String definition) {
+
+    /** A view whose definition version is not known (read in a refresh's transaction, or in tests). */
+    public CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex, Set<ViewId> upstreamViews,
+            Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers) {
+        this(id, oid, populated, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids, changeDetectionBlockers, "");
+    }
 
     public CatalogView {
         upstreamViews = Set.copyOf(upstreamViews);
@@ -69,6 +79,7 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
     /** The same view, now populated (after its first successful refresh). */
     public CatalogView populatedNow() {
         return new CatalogView(id, oid, true, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids,
-                changeDetectionBlockers);
+                changeDetectionBlockers,
+                definition);
     }
 }

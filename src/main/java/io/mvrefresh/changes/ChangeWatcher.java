@@ -1,5 +1,6 @@
 package io.mvrefresh.changes;
 
+import io.mvrefresh.catalog.RelationTree;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -19,8 +20,8 @@ import java.util.Set;
  * Watches the write counters and filenodes of the tables views read, so a view with a freshness
  * target is refreshed when they change, not on a timer, and every view's lag is known.
  *
- * <p>One statement per round reads, for each watched relation (its leaf partitions for a
- * partitioned table), {@code n_tup_ins + n_tup_upd + n_tup_del} and {@code pg_relation_filenode}
+ * <p>One statement per round reads, for each watched relation and every partition or inheritance
+ * child under it ({@link RelationTree}), {@code n_tup_ins + n_tup_upd + n_tup_del} and {@code pg_relation_filenode}
  * through the per-relation statistics functions, so its cost follows the number of relations
  * watched, not the size of the catalog. Any difference from the previous round, a counter going
  * down included (a statistics reset), is a change. Relations of views with a target are read every
@@ -38,27 +39,25 @@ public class ChangeWatcher {
     static final Duration ALL_EVERY = Duration.ofSeconds(30);
 
     private static final String COUNTERS = """
-            WITH roots AS (
-                SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = ANY($1::bigint[]::oid[])
-            ),
-            relations AS (
-                SELECT oid AS root, oid AS leaf FROM roots WHERE relkind <> 'p'
-                UNION ALL
-                SELECT roots.oid, t.relid FROM roots, pg_partition_tree(roots.oid) AS t WHERE roots.relkind = 'p' AND t.isleaf
-            )
-            SELECT root::bigint AS root, leaf::bigint AS leaf, coalesce(pg_relation_filenode(leaf), 0)::bigint AS filenode,
-                   (pg_stat_get_tuples_inserted(leaf) + pg_stat_get_tuples_updated(leaf) + pg_stat_get_tuples_deleted(leaf))::bigint AS writes
-            FROM relations
-            """;
+            %s
+            SELECT root::bigint AS root, relid::bigint AS leaf, coalesce(pg_relation_filenode(relid), 0)::bigint AS filenode,
+                   (pg_stat_get_tuples_inserted(relid) + pg_stat_get_tuples_updated(relid) + pg_stat_get_tuples_deleted(relid))::bigint AS writes
+            FROM tree
+            """
+            .formatted(RelationTree.CTE);
 
     private final Pool pool;
     private final Dispatcher dispatcher;
     private final Clock clock;
-    private final Map<Long, Counter> seen = new HashMap<>();
+    /** Per (root, leaf): a leaf can belong to several watched roots (a partitioned table and one of its partitions). */
+    private final Map<Leaf, Counter> seen = new HashMap<>();
     private Instant allReadAt;
 
-    /** A leaf's state in one round, and the root it belongs to. */
-    private record Counter(long root, long filenode, long writes) {
+    private record Leaf(long root, long leaf) {
+    }
+
+    /** A leaf's state in one round. */
+    private record Counter(long filenode, long writes) {
     }
 
     public ChangeWatcher(Pool pool, Dispatcher dispatcher, Clock clock) {
@@ -87,16 +86,16 @@ public class ChangeWatcher {
                 if (all) {
                     allReadAt = now;
                 }
-                Set<Long> present = new HashSet<>();
+                Set<Leaf> present = new HashSet<>();
                 for (Row row : rows) {
-                    long leaf = row.getLong("leaf");
-                    Counter counter = new Counter(row.getLong("root"), row.getLong("filenode"), row.getLong("writes"));
+                    Leaf leaf = new Leaf(row.getLong("root"), row.getLong("leaf"));
+                    Counter counter = new Counter(row.getLong("filenode"), row.getLong("writes"));
                     present.add(leaf);
                     Counter before = seen.put(leaf, counter);
-                    if (before == null ? targeted.contains(counter.root()) : !before.equals(counter)) {
+                    if (before == null ? targeted.contains(leaf.root()) : !before.equals(counter)) {
                         // A relation watched for the first time: writes made while nobody watched are
                         // found by a check of its views, which skips when there were none.
-                        changed.add(counter.root());
+                        changed.add(leaf.root());
                     }
                 }
                 if (all) {
@@ -105,7 +104,9 @@ public class ChangeWatcher {
             }
             if (!changed.isEmpty()) {
                 Log.debugf("changes: %d watched relation(s) written to", changed.size());
-                dispatcher.relationsChanged(changed, now);
+                // Stamped when the counters arrived, not when the round began: a refresh that started in
+                // between did not see these writes and must not count as covering them.
+                dispatcher.relationsChanged(changed, clock.instant());
             }
         }).replaceWithVoid();
     }

@@ -38,13 +38,17 @@ public final class AdvisoryLocks {
      * killed mid-refresh does not leave its REFRESH running, and holding the view's locks, until
      * the statement timeout.
      */
+    // When the view's own key is refused, a shared attempt on it tells who holds it: a reader's
+    // refresh (shared: granted) or another replica refreshing this very view (exclusive: refused).
     private static final String BEGIN_REFRESH = """
             SELECT set_config('statement_timeout', $2, true), set_config('lock_timeout', $3, true),
                    CASE WHEN current_setting('client_connection_check_interval', true) IS NOT NULL
                         THEN set_config('client_connection_check_interval', '2s', true) END,
-                   pg_try_advisory_xact_lock(%s) AS locked,
-                   (SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%s)), true) FROM unnest($4::text[]) AS source)
+                   own.locked,
+                   CASE WHEN own.locked THEN false ELSE pg_try_advisory_xact_lock_shared(%1$s) END AS held_by_reader,
+                   (SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%2$s)), true) FROM unnest($4::text[]) AS source)
                        AS sources_free
+            FROM (SELECT pg_try_advisory_xact_lock(%1$s) AS locked) AS own
             """.formatted(KEY.formatted("$1"), KEY.formatted("source"));
 
     private AdvisoryLocks() {
@@ -54,13 +58,19 @@ public final class AdvisoryLocks {
      * What the lock attempt found.
      *
      * @param viewLocked this transaction holds the view's lock: no other replica refreshes it
+     * @param heldByReader the view's lock was refused because a replica refreshes a view that reads it
      * @param sourcesFree no replica refreshes a view it reads right now
      */
-    public record Attempt(boolean viewLocked, boolean sourcesFree) {
+    public record Attempt(boolean viewLocked, boolean heldByReader, boolean sourcesFree) {
 
         /** Whether the refresh may go ahead. */
         public boolean granted() {
             return viewLocked && sourcesFree;
+        }
+
+        /** Another replica refreshes this very view: it is not to be refreshed twice. */
+        public boolean lockedElsewhere() {
+            return !viewLocked && !heldByReader;
         }
     }
 
@@ -78,7 +88,8 @@ public final class AdvisoryLocks {
                         sources))
                 .map(rows -> {
                     Row row = rows.iterator().next();
-                    return new Attempt(row.getBoolean("locked"), row.getBoolean("sources_free"));
+                    return new Attempt(row.getBoolean("locked"), row.getBoolean("held_by_reader"),
+                            row.getBoolean("sources_free"));
                 });
     }
 }

@@ -219,9 +219,7 @@ public class Lifecycle {
         }
         return participantsReady
                 .flatMap(ignored -> config.schema().manage() ? StateSchema.migrate(pool.get()) : Uni.createFrom().voidItem())
-                .flatMap(ignored -> catalog.rescan()).invoke(dispatcher::applyCatalog)
-                // Each view's last run, so /admin/views shows it after a restart.
-                .flatMap(ignored -> history.latestRunPerView().invoke(lastRuns::load).replaceWithVoid());
+                .flatMap(ignored -> catalog.rescan()).invoke(dispatcher::applyCatalog).replaceWithVoid();
     }
 
     private void startLoops() {
@@ -230,6 +228,11 @@ public class Lifecycle {
         }
         started = true;
         Log.info("mvrefresh: started, dispatching");
+        // Each view's last run, so /admin/views shows it after a restart: shown, not needed to
+        // schedule, so a slow or failed read never holds up or repeats the start.
+        history.latestRunPerView().invoke(lastRuns::load).subscribe().with(runs -> {},
+                failure -> Log.warnf("history: could not read each view's last run (%s); /admin/views shows runs from now on",
+                        failure.getMessage()));
         // The first scan is done; later ones start a period from now.
         startTask(new PeriodicTask("catalog rescan", config.discovery().rescanInterval(),
                 () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid()), false);

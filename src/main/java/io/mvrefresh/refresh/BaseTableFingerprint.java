@@ -1,5 +1,6 @@
 package io.mvrefresh.refresh;
 
+import io.mvrefresh.catalog.RelationTree;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -9,8 +10,9 @@ import java.util.Set;
  * The state of everything a view reads, to tell whether any of it changed since the view's last
  * refresh: per relation its write counters ({@code n_tup_ins/upd/del}, which count rolled-back
  * writes too, so they err towards "changed") and its filenode (TRUNCATE and a plain refresh of an
- * upstream view move it without touching the counters). Partitioned tables count through their
- * leaf partitions, which is where PostgreSQL keeps the counters.
+ * upstream view move it without touching the counters). A table's partitions and inheritance
+ * children count too ({@link RelationTree}), which is where PostgreSQL keeps the counters of the rows
+ * they hold.
  *
  * <p>Any difference, a counter going down included (stats reset, crash recovery), means changed.
  */
@@ -19,21 +21,19 @@ final class BaseTableFingerprint {
     // Read inside the refresh transaction before anything else touches the statistics, so the
     // snapshot (stats_fetch_consistency = cache) is taken now, not earlier. The per-relation
     // statistics functions look up only the relations given: the cost follows what the view reads,
-    // not the number of relations in the database (pg_stat_all_tables computes every one).
+    // not the number of relations in the database (pg_stat_all_tables computes every one). The
+    // first part changes whenever the counters start again (a statistics reset, a restart of the
+    // server, a failover to another one), so counters that climbed back to the stored values after
+    // a reset never pass for unchanged.
     private static final String FINGERPRINT = """
-            WITH roots AS (
-                SELECT c.oid, c.relkind FROM pg_class c WHERE c.oid = ANY($1::bigint[]::oid[])
-            ),
-            leaves AS (
-                SELECT oid FROM roots WHERE relkind <> 'p'
-                UNION ALL
-                SELECT t.relid FROM roots, pg_partition_tree(roots.oid) AS t WHERE roots.relkind = 'p' AND t.isleaf
-            )
-            SELECT coalesce(string_agg(format('%s/%s/%s', oid, coalesce(pg_relation_filenode(oid), 0),
-                       pg_stat_get_tuples_inserted(oid) + pg_stat_get_tuples_updated(oid) + pg_stat_get_tuples_deleted(oid)),
-                       ',' ORDER BY oid), '') AS fingerprint
-            FROM leaves
-            """;
+            %s
+            SELECT format('%%s@%%s;', pg_stat_get_db_stat_reset_time(d.oid), pg_postmaster_start_time())
+                   || coalesce((SELECT string_agg(format('%%s/%%s/%%s', relid, coalesce(pg_relation_filenode(relid), 0),
+                          pg_stat_get_tuples_inserted(relid) + pg_stat_get_tuples_updated(relid)
+                          + pg_stat_get_tuples_deleted(relid)), ',' ORDER BY relid)
+                        FROM (SELECT DISTINCT relid FROM tree) AS reached), '') AS fingerprint
+            FROM pg_database d WHERE d.datname = current_database()
+            """.formatted(RelationTree.CTE);
 
     private BaseTableFingerprint() {
     }

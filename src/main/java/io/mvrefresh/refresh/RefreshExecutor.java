@@ -83,7 +83,7 @@ public class RefreshExecutor {
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt, Optional.empty());
-                    if (outcome instanceof RefreshOutcome.AlreadyFresh) {
+                    if (outcome instanceof RefreshOutcome.AlreadyFresh || outcome instanceof RefreshOutcome.WaitingForRelated) {
                         return Uni.createFrom().item(run);
                     }
                     // The connection that failed may not be the only broken one in the pool (a server
@@ -117,8 +117,11 @@ public class RefreshExecutor {
                 .with((begun, locks, current, stored, fingerprint) -> {
                     // Another replica refreshes this view, or one it reads or that reads it: the
                     // same as if it held this view's own lock.
-                    if (!locks.granted()) {
+                    if (locks.lockedElsewhere()) {
                         throw new RefreshAborted(new RefreshOutcome.Skipped(SkipReason.LOCKED_ELSEWHERE));
+                    }
+                    if (!locks.granted()) {
+                        throw new RefreshAborted(new RefreshOutcome.WaitingForRelated());
                     }
                     return new Checked(current, stored, fingerprint.orElse(null));
                 })
@@ -180,7 +183,9 @@ public class RefreshExecutor {
         if (!job.settings().skipUnchanged() || scanned == null || !scanned.changeDetectable()) {
             return Uni.createFrom().item(Optional.empty());
         }
-        return BaseTableFingerprint.take(tx, scanned.readOids()).map(Optional::of);
+        // The definition along the read path is part of it: a replaced plain view or function changes
+        // the result without a write.
+        return BaseTableFingerprint.take(tx, scanned.readOids()).map(taken -> Optional.of(taken + "#" + scanned.definition()));
     }
 
     /**
@@ -261,6 +266,8 @@ public class RefreshExecutor {
             case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
             case RefreshOutcome.AlreadyFresh fresh ->
                 Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
+            case RefreshOutcome.WaitingForRelated waiting ->
+                Log.debugf("%s waits: another replica refreshes a view it reads or that reads it", job.logPrefix());
             case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),
                     failed.outcome().label(), millis, failed.error());
         }

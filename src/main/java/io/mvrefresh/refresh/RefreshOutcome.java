@@ -53,6 +53,23 @@ public sealed interface RefreshOutcome {
         }
     }
 
+    /**
+     * Not now, and nothing recorded: a view it reads or that reads it is being refreshed by another
+     * replica. The run is tried again shortly, with its trigger, and runs after that one.
+     */
+    record WaitingForRelated() implements RefreshOutcome {
+
+        @Override
+        public Outcome outcome() {
+            return Outcome.SKIPPED;
+        }
+
+        @Override
+        public AppliedMode mode() {
+            return null;
+        }
+    }
+
     /** How a refresh can fail; each is one {@link Outcome}. */
     enum Failure {
 

@@ -61,6 +61,8 @@ public class LastRuns {
             }
             case RefreshOutcome.AlreadyFresh fresh -> {
             }
+            case RefreshOutcome.WaitingForRelated waiting -> {
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.mvrefresh.scheduling;
 
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -51,6 +52,13 @@ public sealed interface Admission {
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
+    }
+
+    /**
+     * Not now: {@code min-interval} holds the view back until {@code until}. The request is kept and
+     * the view runs then with the request's trigger; never answered to a forced (admin) request.
+     */
+    record Deferred(Instant until) implements Admission {
     }
 
     /** A new run is needed and has no id yet: allocate one and ask again. Never leaves the scheduler. */

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -129,6 +130,12 @@ final class DependencyGraph {
      * reader).
      */
     boolean mustWait(ViewId view, Predicate<ViewId> busy, Predicate<ViewId> running) {
-        return allUpstreamOf(view).stream().anyMatch(busy) || allDownstreamOf(view).stream().anyMatch(running);
+        return waitsFor(view, busy, running).isPresent();
+    }
+
+    /** The related view {@code view} waits for (see {@link #mustWait}), if any. */
+    Optional<ViewId> waitsFor(ViewId view, Predicate<ViewId> busy, Predicate<ViewId> running) {
+        Optional<ViewId> source = allUpstreamOf(view).stream().filter(busy).sorted().findFirst();
+        return source.isPresent() ? source : allDownstreamOf(view).stream().filter(running).sorted().findFirst();
     }
 }

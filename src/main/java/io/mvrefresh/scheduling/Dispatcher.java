@@ -358,7 +358,10 @@ public class Dispatcher {
             databaseReachable = false;
             Log.warnf("dispatcher: lost PostgreSQL (%s); dispatching paused until it is back", failed.error());
         }
-        if (run != null) {
+        if (run != null && run.outcome() instanceof RefreshOutcome.WaitingForRelated) {
+            // Not over: the same run is tried again once the related view's refresh elsewhere is done.
+            Log.debugf("%s waits for a related view refreshing on another replica", run.job().logPrefix());
+        } else if (run != null) {
             ticket.result().complete(run);
             try {
                 runFinished.fire(new RunFinished(run));

@@ -21,8 +21,28 @@ final class DueRule {
     sealed interface Answer {
     }
 
-    /** Due at {@code at}, to be requested with {@code trigger}. */
-    record Due(Instant at, Trigger trigger) implements Answer {
+    /** Due at {@code at}, to be requested with {@code trigger}; {@code cause} is the rule that set the time. */
+    record Due(Instant at, Trigger trigger, Cause cause) implements Answer {
+    }
+
+    /** Which rule set a due time: what {@code why} tells an operator. */
+    enum Cause {
+        /** Its interval or cron schedule (or the target period of a view that cannot be watched). */
+        SCHEDULE,
+        /** The backoff after failed refreshes. */
+        RETRY,
+        /** Not populated: due at once. */
+        UNPOPULATED,
+        /** A change it has not caught up with, within its freshness target. */
+        CHANGE,
+        /** A request (a source's refresh, a follow-up) that min-interval held back. */
+        REQUEST,
+        /** The follow-up after a check that found nothing changed. */
+        CHECK,
+        /** {@code min-interval} after its last start. */
+        MIN_INTERVAL,
+        /** Another replica holds its lock. */
+        LOCKED_ELSEWHERE
     }
 
     /** Never due on its own (a schedule that never fires again, no change to catch up with). */
@@ -44,10 +64,20 @@ final class DueRule {
      * @param lastCheckedAt when a check last found nothing changed, or null
      * @param followUpCheckDue whether that check was made on schedule and needs one more after the statistics delay
      * @param deferredUntil not before this (another replica holds its lock), or null
+     * @param owedTrigger a request min-interval held back (a cascade, a follow-up), or null
+     * @param owedSince when that request was made
      */
     record Facts(ViewSettings settings, ViewState stored, boolean unpopulated, boolean watchable, double retryJitter,
             PendingChange pending, Instant lastStartedAt, Instant lastCheckedAt, boolean followUpCheckDue,
-            Instant deferredUntil) {
+            Instant deferredUntil, Trigger owedTrigger, Instant owedSince) {
+
+        /** Facts without a held-back request. */
+        Facts(ViewSettings settings, ViewState stored, boolean unpopulated, boolean watchable, double retryJitter,
+                PendingChange pending, Instant lastStartedAt, Instant lastCheckedAt, boolean followUpCheckDue,
+                Instant deferredUntil) {
+            this(settings, stored, unpopulated, watchable, retryJitter, pending, lastStartedAt, lastCheckedAt, followUpCheckDue,
+                    deferredUntil, null, null);
+        }
     }
 
     private DueRule() {
@@ -64,10 +94,13 @@ final class DueRule {
     private static Answer compute(Facts facts, Instant now) {
         ViewSettings settings = facts.settings();
         Trigger trigger = Trigger.SCHEDULE;
+        Cause cause = Cause.RETRY;
         Instant due = retryAt(facts, now);
         if (due == null && facts.unpopulated()) {
             due = now;
+            cause = Cause.UNPOPULATED;
         } else if (due == null) {
+            cause = Cause.SCHEDULE;
             due = settings.schedule().nextDue(facts.stored().freshAsOf(), now).orElse(null);
             if (settings.hasTarget() && !facts.watchable()) {
                 // Its result changes without writes (time functions): nothing to watch, so it is
@@ -84,19 +117,35 @@ final class DueRule {
                 Duration period = settings.schedule().period(now);
                 Duration delay = RefreshExecutor.STATISTICS_DELAY;
                 Instant earliest = facts.lastCheckedAt().plus(period.compareTo(delay) < 0 ? period : delay);
-                due = facts.followUpCheckDue() ? earliest : ViewState.later(due, earliest);
+                Instant checked = facts.followUpCheckDue() ? earliest : ViewState.later(due, earliest);
+                cause = checked.equals(due) ? cause : Cause.CHECK;
+                due = checked;
             }
             PendingChange pending = facts.pending();
             if (settings.hasTarget() && pending.pending() && (due == null || pending.since().isBefore(due))) {
                 due = pending.since();
                 trigger = pending.trigger() == null ? Trigger.SCHEDULE : pending.trigger();
+                cause = Cause.CHANGE;
+            }
+            if (facts.owedTrigger() != null && (due == null || facts.owedSince().isBefore(due))) {
+                due = facts.owedSince();
+                trigger = facts.owedTrigger();
+                cause = Cause.REQUEST;
             }
         }
         if (due != null && facts.lastStartedAt() != null && settings.minInterval().isPositive()) {
             // Two refreshes never start closer together than min-interval: bursts of writes make one refresh.
-            due = ViewState.later(due, facts.lastStartedAt().plus(settings.minInterval()));
+            Instant allowed = facts.lastStartedAt().plus(settings.minInterval());
+            if (allowed.isAfter(due)) {
+                due = allowed;
+                cause = Cause.MIN_INTERVAL;
+            }
         }
-        return due == null ? new Never() : new Due(ViewState.later(due, facts.deferredUntil()), trigger);
+        if (due != null && facts.deferredUntil() != null && facts.deferredUntil().isAfter(due)) {
+            due = facts.deferredUntil();
+            cause = Cause.LOCKED_ELSEWHERE;
+        }
+        return due == null ? new Never() : new Due(due, trigger, cause);
     }
 
     /** While its refreshes fail: the backoff after the last attempt, capped at the schedule's period. */

@@ -150,8 +150,13 @@ public final class SchedulingPolicy {
         if (entry.catalog() != null && entry.catalog().equals(current) && dueIndex.contains(entry.id())) {
             return;
         }
+        CatalogView before = entry.catalog();
         Ticket waiting = entry.queued();
         unready(waiting, entry.catalog(current, seenAt));
+        if (before != null && current != null && !before.definition().equals(current.definition()) && entry.watchable()) {
+            // A plain view or function along its read path was replaced: its result changed without a write.
+            entry.changed(seenAt, Trigger.SCHEDULE, false);
+        }
         reindex(entry, now);
     }
 
@@ -264,6 +269,12 @@ public final class SchedulingPolicy {
         if (stopped) {
             return new Admission.Refused(Admission.Refusal.STOPPING, "mvrefresh is shutting down and starts no new refresh");
         }
+        if (trigger != Trigger.ADMIN && !entry.busy() && entry.refusal() == null && entry.minIntervalUntil(now) != null) {
+            // min-interval holds for every trigger but a forced refresh: kept, and run when it ends.
+            entry.owe(trigger, now);
+            reindex(entry, now);
+            return new Admission.Deferred(entry.minIntervalUntil(now));
+        }
         Instant indexed = dueIndex.dueAt(view);
         Instant dueAt = indexed != null && !indexed.isAfter(now) ? indexed : now;
         boolean wasIdle = !entry.busy();
@@ -306,7 +317,11 @@ public final class SchedulingPolicy {
      * refresh), and while a view that reads it is running (a source never changes under a reader).
      */
     private boolean waitsForRelated(ViewId view) {
-        return graph.mustWait(view, id -> entries.containsKey(id) && entries.get(id).busy(),
+        return waitingFor(view).isPresent();
+    }
+
+    private Optional<ViewId> waitingFor(ViewId view) {
+        return graph.waitsFor(view, id -> entries.containsKey(id) && entries.get(id).busy(),
                 id -> entries.containsKey(id) && entries.get(id).running() != null);
     }
 
@@ -321,6 +336,10 @@ public final class SchedulingPolicy {
             return new Finished(null, List.of());
         }
         running--;
+        Ticket heldBack = entry.promoteFollowUp(now);
+        if (heldBack != null) {
+            dropped.add(heldBack);
+        }
         if (entry.queued() != null) {
             queue.add(entry.queued(), entry.settings().priority(), entry.settings().hasTarget());
         }
@@ -383,7 +402,8 @@ public final class SchedulingPolicy {
     }
 
     private ViewSnapshot snapshot(ViewEntry entry, Instant now) {
-        return entry.snapshot(dueIndex.dueAt(entry.id()), now);
+        Optional<ViewId> waitingFor = entry.queued() == null ? Optional.empty() : waitingFor(entry.id());
+        return entry.snapshot(dueIndex.dueAt(entry.id()), waitingFor.orElse(null), now);
     }
 
     /** The views whose picture may have changed since the last call, as of {@code now}. */
@@ -428,6 +448,7 @@ public final class SchedulingPolicy {
         switch (entry.due(now)) {
             case DueRule.Due due -> {
                 entry.scheduleError(null);
+                entry.dueCause(due.cause());
                 dueIndex.put(entry.id(), due.at(), due.trigger());
             }
             case DueRule.Never never -> entry.scheduleError(null);

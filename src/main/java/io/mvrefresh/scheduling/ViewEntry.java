@@ -26,6 +26,8 @@ final class ViewEntry {
 
     /** How long a view another replica is refreshing is left alone: by then the holder has stored its result. */
     private static final Duration LOCKED_RETRY = Duration.ofSeconds(15);
+    /** How soon a run that found a related view refreshing on another replica tries again. */
+    static final Duration RELATED_RETRY = Duration.ofSeconds(2);
 
     private final ViewId id;
     private final ViewSettings settings;
@@ -38,6 +40,8 @@ final class ViewEntry {
     private Ticket queued;
     private Ticket running;
     private Ticket followUp;
+    /** A run that found a related view refreshing on another replica: it runs (same run id) once that is done. */
+    private Ticket held;
     private Instant deferredUntil;
     private double retryJitter = 1.0;
     private String scheduleError;
@@ -48,6 +52,14 @@ final class ViewEntry {
     private Instant lastCheckedAt;
     /** Whether the last check that found nothing changed was made on schedule, and so needs one follow-up check. */
     private boolean followUpCheckDue;
+    /** A request that min-interval held back: the view runs with this trigger once it may. Null when none. */
+    private Trigger owedTrigger;
+    /** When the held-back request was made. */
+    private Instant owedSince;
+    /** Whether its last run found a related view refreshing on another replica, and waits for it. */
+    private boolean waitingForRelatedElsewhere;
+    /** The rule that set its current due time. */
+    private DueRule.Cause dueCause = DueRule.Cause.SCHEDULE;
 
     ViewEntry(ViewSettings settings, ViewState stored) {
         this.id = settings.view();
@@ -89,6 +101,22 @@ final class ViewEntry {
 
     void scheduleError(String error) {
         scheduleError = error;
+    }
+
+    DueRule.Cause dueCause() {
+        return dueCause;
+    }
+
+    void dueCause(DueRule.Cause cause) {
+        dueCause = cause;
+    }
+
+    boolean waitingForRelatedElsewhere() {
+        return waitingForRelatedElsewhere;
+    }
+
+    Instant lastCheckedAt() {
+        return lastCheckedAt;
     }
 
     /** Whether changes to what it reads can be detected from write counters (no time functions and the like). */
@@ -165,6 +193,21 @@ final class ViewEntry {
         };
     }
 
+    /** Until when {@code min-interval} holds back a run starting at {@code now}; null when it does not. */
+    Instant minIntervalUntil(Instant now) {
+        if (lastStartedAt == null || !settings.minInterval().isPositive()) {
+            return null;
+        }
+        Instant allowed = lastStartedAt.plus(settings.minInterval());
+        return allowed.isAfter(now) ? allowed : null;
+    }
+
+    /** Keeps a request that may not run yet: the view falls due with it once it may (see {@link DueRule}). */
+    void owe(Trigger trigger, Instant at) {
+        owedSince = owedSince == null || at.isBefore(owedSince) ? at : owedSince;
+        owedTrigger = owedTrigger == null ? trigger : owedTrigger.strongest(trigger);
+    }
+
     /**
      * A request for this view: joins the queued run, or the follow-up of the running one, or
      * needs a new run (with {@code runId}, else {@link Admission.NeedsRunId}).
@@ -175,6 +218,17 @@ final class ViewEntry {
         Admission.Refusal refusal = refusal();
         if (refusal != null) {
             return new Admission.Refused(refusal, refusalMessage(refusal));
+        }
+        if (held != null && running == null && queued == null) {
+            // Its run waits for a related view on another replica: a request joins it, and once the
+            // wait is over (the tick's request) it is queued again, with its run id.
+            held.merge(trigger);
+            if (deferredUntil != null && now.isBefore(deferredUntil)) {
+                return new Admission.Accepted(held, Admission.How.JOINED);
+            }
+            queued = held;
+            held = null;
+            return new Admission.Accepted(queued, Admission.How.QUEUED);
         }
         if (running == null) {
             if (queued != null) {
@@ -202,6 +256,13 @@ final class ViewEntry {
     Ticket start(Instant now) {
         running = queued;
         queued = null;
+        waitingForRelatedElsewhere = false;
+        // This run serves what was held back.
+        if (owedTrigger != null) {
+            running.merge(owedTrigger);
+            owedTrigger = null;
+            owedSince = null;
+        }
         lastStartedAt = now;
         pending = pending.runBoundary();
         return running;
@@ -218,12 +279,11 @@ final class ViewEntry {
         running = null;
         if (run != null) {
             apply(run, jitter);
+            if (run.outcome() instanceof RefreshOutcome.WaitingForRelated) {
+                held = ticket;
+            }
         }
         pending = pending.runBoundary();
-        if (followUp != null) {
-            queued = followUp;
-            followUp = null;
-        }
         return true;
     }
 
@@ -261,6 +321,12 @@ final class ViewEntry {
             // The next read of view_state brings the other replica's result.
             case RefreshOutcome.AlreadyFresh fresh -> {
             }
+            // A related view is refreshing elsewhere: this run is owed, and tried again shortly.
+            case RefreshOutcome.WaitingForRelated waiting -> {
+                owe(run.job().trigger(), record.queuedAt());
+                deferredUntil = record.finishedAt().plus(RELATED_RETRY);
+                waitingForRelatedElsewhere = true;
+            }
             case RefreshOutcome.Failed failed -> {
                 retryJitter = jitter;
                 if (run.stored().isEmpty()) {
@@ -293,9 +359,34 @@ final class ViewEntry {
         return refusal() != null ? dropWaiting() : List.of();
     }
 
+    /**
+     * After the running run ended: the follow-up becomes the queued run, unless min-interval holds
+     * it back (a forced one never is), in which case it is kept as a held-back request and
+     * answered dropped to its callers. Answers the ticket dropped, if any.
+     */
+    Ticket promoteFollowUp(Instant now) {
+        Ticket next = followUp;
+        followUp = null;
+        if (next == null) {
+            return null;
+        }
+        if (next.trigger() != Trigger.ADMIN && minIntervalUntil(now) != null) {
+            owe(next.trigger(), next.queuedAt());
+            return next;
+        }
+        queued = next;
+        return null;
+    }
+
     /** Drops the queued run and the follow-up; the running run, if any, finishes on its own. */
     List<Ticket> dropWaiting() {
-        List<Ticket> dropped = new ArrayList<>(2);
+        owedTrigger = null;
+        owedSince = null;
+        List<Ticket> dropped = new ArrayList<>(3);
+        if (held != null) {
+            dropped.add(held);
+            held = null;
+        }
         if (queued != null) {
             dropped.add(queued);
             queued = null;
@@ -316,7 +407,7 @@ final class ViewEntry {
             return new DueRule.Never();
         }
         return DueRule.next(new DueRule.Facts(settings, stored, unpopulated(), watchable(), retryJitter, pending, lastStartedAt,
-                lastCheckedAt, followUpCheckDue, deferredUntil), now);
+                lastCheckedAt, followUpCheckDue, deferredUntil, owedTrigger, owedSince), now);
     }
 
     /**
@@ -329,10 +420,12 @@ final class ViewEntry {
     }
 
     /** The view's picture as of {@code now}; {@code indexedDue}: when it is due while idle. */
-    ViewSnapshot snapshot(Instant indexedDue, Instant now) {
-        return new ViewSnapshot(settings, catalog, stored, status(), queued != null ? queued.dueAt() : indexedDue,
-                queued == null ? null : queued.runId(), running == null ? null : running.runId(), scheduleError, now,
-                pending.since(), expectedDuration(), targetUnmeetable());
+    ViewSnapshot snapshot(Instant indexedDue, ViewId waitingFor, Instant now) {
+        Instant nextDue = queued != null ? queued.dueAt() : indexedDue;
+        Long queuedRunId = queued != null ? Long.valueOf(queued.runId()) : held != null ? Long.valueOf(held.runId()) : null;
+        return new ViewSnapshot(settings, catalog, stored, status(), nextDue, queuedRunId,
+                running == null ? null : running.runId(), scheduleError, now, pending.since(), expectedDuration(),
+                targetUnmeetable(), WhyRule.explain(this, nextDue, waitingFor, now));
     }
 
     ViewStatus status() {
@@ -342,7 +435,7 @@ final class ViewEntry {
         if (running != null) {
             return ViewStatus.RUNNING;
         }
-        if (queued != null) {
+        if (queued != null || held != null) {
             return ViewStatus.QUEUED;
         }
         if (stored.paused()) {

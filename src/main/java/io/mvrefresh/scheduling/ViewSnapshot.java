@@ -19,10 +19,11 @@ import java.time.Instant;
  * @param changedSince the first change to what it reads that no refresh covered yet, or null
  * @param expectedDuration what a refresh of it is expected to take (90th percentile of recent ones), or null
  * @param targetUnmeetable why its freshness target cannot be met, or null
+ * @param why why it is in its state, for an operator
  */
 public record ViewSnapshot(ViewSettings settings, CatalogView catalogView, ViewState state, ViewStatus status, Instant nextDue,
         Long queuedRunId, Long runningRunId, String scheduleError, Instant observedAt, Instant changedSince,
-        Duration expectedDuration, String targetUnmeetable) {
+        Duration expectedDuration, String targetUnmeetable, Why why) {
 
     /** Whether changes to what it reads can be detected, so its lag is known. */
     public boolean watchable() {

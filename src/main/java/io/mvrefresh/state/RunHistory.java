@@ -39,8 +39,11 @@ public class RunHistory {
             skip_reason, keys_invalidated
             """;
 
-    private static final String LATEST_RUN_PER_VIEW = "SELECT DISTINCT ON (view) " + RUN_COLUMNS
-            + " FROM mvrefresh.refresh_run WHERE outcome <> 'skipped' ORDER BY view, id DESC";
+    // One index probe per view (refresh_run_view_id_idx) instead of a DISTINCT ON over the whole
+    // history, which on a long history outlasts the statement timeout.
+    private static final String LATEST_RUN_PER_VIEW = "SELECT r.* FROM mvrefresh.view_state s CROSS JOIN LATERAL (SELECT "
+            + RUN_COLUMNS
+            + " FROM mvrefresh.refresh_run WHERE view = s.view AND outcome <> 'skipped' ORDER BY id DESC LIMIT 1) r";
 
     private static final String RECENT_RUNS = "SELECT " + RUN_COLUMNS
             + " FROM mvrefresh.refresh_run WHERE ($1::text IS NULL OR view = $1) ORDER BY id DESC LIMIT $2";

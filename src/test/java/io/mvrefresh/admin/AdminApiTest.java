@@ -64,7 +64,11 @@ class AdminApiTest {
                 .body("find { it.name == 'public.mv_brand_daily_metrics' }.stalenessSeconds", notNullValue())
                 .body("find { it.name == 'public.mv_brand_rankings' }.upstream", hasItems("public.mv_brand_daily_metrics"))
                 .body("find { it.name == 'public.mv_metric_summary' }.enabled", equalTo(false))
-                .body("find { it.name == 'public.mv_not_created_yet' }.status", equalTo("missing"));
+                .body("find { it.name == 'public.mv_not_created_yet' }.status", equalTo("missing"))
+                .body("find { it.name == 'public.mv_not_created_yet' }.why.reason", equalTo("missing"))
+                .body("find { it.name == 'public.mv_metric_summary' }.why.reason", equalTo("disabled"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.why.reason", equalTo("scheduled"))
+                .body("find { it.name == 'public.mv_brand_daily_metrics' }.why.until", notNullValue());
     }
 
     @Test

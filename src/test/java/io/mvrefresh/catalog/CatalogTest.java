@@ -34,7 +34,7 @@ class CatalogTest {
 
         @Override
         protected List<String> fixtures() {
-            return List.of("index_variants");
+            return List.of("index_variants", "foreign_partition");
         }
     }
 
@@ -149,6 +149,16 @@ class CatalogTest {
                 .hasValueSatisfying(status -> assertThat(status.status().label()).isEqualTo("missing"));
         assertThat(dispatcher.snapshot(new ViewId("reporting", "mv_brand_count")))
                 .hasValueSatisfying(status -> assertThat(status.settings().priority().label()).isEqualTo("low"));
+    }
+
+    @Test
+    void shouldNotWatchAViewOverATableWithAForeignPartition() {
+        CatalogView view = rescanOf("public").get(view("mv_shipment_counts"));
+
+        assertThat(view.changeDetectable()).isFalse();
+        assertThat(view.changeDetectionBlockers()).singleElement().asString().contains("public.shipments_us")
+                .contains("does not count");
+        assertThat(view.baseRelations()).contains(view("shipments"), view("shipments_us"));
     }
 
     @Test

@@ -55,6 +55,7 @@ class ChangeDrivenRefreshTest {
                     "mvrefresh.views.\"watched.mv_audit_fails\".interval", "24h",
                     "mvrefresh.views.\"watched.mv_event_counts\".max-staleness", "10m",
                     "mvrefresh.views.\"watched.mv_measurement_totals\".max-staleness", "10m",
+                    "mvrefresh.views.\"watched.mv_measurements_2026\".max-staleness", "10m",
                     "mvrefresh.views.\"watched.mv_recent_events\".max-staleness", "10m",
                     "mvrefresh.views.\"watched.mv_audited\".after-sql",
                     "INSERT INTO watched.refresh_audit (view_name) VALUES ('watched.mv_audited')",
@@ -109,6 +110,31 @@ class ChangeDrivenRefreshTest {
     /** Moves the clock past the view's minimum interval, so a change makes it due at once. */
     private void letMinIntervalPass() {
         clock.advance(MIN_INTERVAL.plusSeconds(1));
+    }
+
+    @Test
+    void shouldSeeNoChangeWhenAPartitionedTableAndOneOfItsPartitionsAreBothWatchedAndNothingIsWritten() {
+        String partition = "watched.mv_measurements_2026";
+        letMinIntervalPass();
+        tickAndSettle(dispatcher);
+        watcher.poll().await().atMost(Duration.ofSeconds(10));
+        tickAndSettle(dispatcher);
+        long checks = checksAndRuns(TOTALS) + checksAndRuns(partition);
+
+        for (int round = 0; round < 3; round++) {
+            letMinIntervalPass();
+            watcher.poll().await().atMost(Duration.ofSeconds(10));
+            tickAndSettle(dispatcher);
+        }
+
+        assertThat(checksAndRuns(TOTALS) + checksAndRuns(partition)).as("no write, not even a check").isEqualTo(checks);
+        assertThat(snapshot(TOTALS).lag()).isEqualTo(Duration.ZERO);
+        assertThat(snapshot(partition).lag()).isEqualTo(Duration.ZERO);
+    }
+
+    private static long checksAndRuns(String view) {
+        return runs(view)
+                + POSTGRES.count("SELECT coalesce(max(skips_unchanged), 0) FROM mvrefresh.view_state WHERE view = ?", view);
     }
 
     @Test

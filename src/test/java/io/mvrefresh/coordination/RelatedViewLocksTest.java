@@ -2,17 +2,24 @@ package io.mvrefresh.coordination;
 
 import static io.mvrefresh.support.Refreshes.forceRefresh;
 import static io.mvrefresh.support.Refreshes.tickAndSettle;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.Refreshes;
+import io.mvrefresh.support.Requests;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,24 +70,41 @@ class RelatedViewLocksTest {
     }
 
     @Test
-    void shouldNotRefreshAReaderWhileAnotherReplicaRefreshesItsSource() throws SQLException {
-        try (Connection other = otherReplicaHolding("pg_advisory_xact_lock", "related.mv_source")) {
+    void shouldRunAForcedReaderAfterAnotherReplicasRefreshOfItsSourceInsteadOfDroppingIt() throws SQLException {
+        shouldWaitForTheRelatedViewThenRun("related.mv_reader", "pg_advisory_xact_lock", "related.mv_source");
+    }
+
+    @Test
+    void shouldRunAForcedSourceAfterAnotherReplicasRefreshOfAReaderOfIt() throws SQLException {
+        // A reader's refresh holds its sources' keys shared.
+        shouldWaitForTheRelatedViewThenRun("related.mv_source", "pg_advisory_xact_lock_shared", "related.mv_source");
+    }
+
+    @Test
+    void shouldSkipAViewAnotherReplicaIsRefreshingItself() throws SQLException {
+        try (Connection other = otherReplicaHolding("pg_advisory_xact_lock", "related.mv_reader")) {
             forceRefresh("related.mv_reader").statusCode(200)
                     .body("outcome", equalTo("skipped")).body("skipReason", equalTo("locked_elsewhere"));
             other.rollback();
         }
-        forceRefresh("related.mv_reader").statusCode(200).body("outcome", equalTo("success"));
     }
 
-    @Test
-    void shouldNotRefreshASourceWhileAnotherReplicaRefreshesAReaderOfIt() throws SQLException {
-        // A reader's refresh holds its sources' keys shared.
-        try (Connection other = otherReplicaHolding("pg_advisory_xact_lock_shared", "related.mv_source")) {
-            forceRefresh("related.mv_source").statusCode(200)
-                    .body("outcome", equalTo("skipped")).body("skipReason", equalTo("locked_elsewhere"));
+    private void shouldWaitForTheRelatedViewThenRun(String view, String lockFunction, String lockedView) throws SQLException {
+        ViewId id = ViewId.parse(view).orElseThrow();
+        long runId;
+        try (Connection other = otherReplicaHolding(lockFunction, lockedView)) {
+            runId = Requests.accepted(dispatcher, id, Trigger.ADMIN).runId();
+            await().atMost(Duration.ofSeconds(20)).until(() -> "waiting-for-source".equals(dispatcher.snapshot(id).orElseThrow()
+                    .why().reason()));
+            // Tried again while the other replica still refreshes: still waiting, nothing recorded.
+            Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
+            assertThat(POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ?", runId)).isZero();
             other.rollback();
         }
-        forceRefresh("related.mv_source").statusCode(200).body("outcome", equalTo("success"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            Refreshes.loop().tick().await().atMost(Duration.ofSeconds(10));
+            return POSTGRES.count("SELECT count(*) FROM mvrefresh.refresh_run WHERE id = ? AND outcome = 'success'", runId) == 1;
+        });
     }
 
     @Test

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
+import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.support.DatabaseProfile;
@@ -39,7 +40,8 @@ class SkipUnchangedTest {
         @Override
         protected Map<String, String> settings() {
             return Map.of(
-                    "mvrefresh.discovery.include", "mv_reading*,mv_event_counts,mv_tracked_function,mv_untracked_function",
+                    "mvrefresh.discovery.include",
+                    "mv_reading*,mv_event_counts,mv_tracked_function,mv_untracked_function,mv_measurement_totals",
                     "mvrefresh.defaults.interval", "1h",
                     // Plain refreshes give the view a new filenode: proof of whether REFRESH ran.
                     "mvrefresh.defaults.mode", "blocking");
@@ -58,6 +60,9 @@ class SkipUnchangedTest {
 
     @Inject
     MutableClock clock;
+
+    @Inject
+    Catalog catalog;
 
     @BeforeEach
     void startupRefreshesAreDone() {
@@ -149,6 +154,52 @@ class SkipUnchangedTest {
         long writes = writes("events");
         POSTGRES.execute("UPDATE events SET id = id + 1000 WHERE bucket = 75");
         awaitStatisticsShowWritesTo("events", writes);
+
+        assertThat(nextScheduledOutcome(view)).isEqualTo("success");
+    }
+
+    @Test
+    void shouldRefreshAfterAPlainViewItReadsWasReplacedThoughNoTableWasWritten() {
+        String view = "public.mv_reading_large";
+        forceRefresh(view).statusCode(200).body("outcome", equalTo("success"));
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+
+        POSTGRES.execute("CREATE OR REPLACE VIEW large_readings AS SELECT id, value FROM readings WHERE value > 10");
+        catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(10));
+
+        assertThat(nextScheduledOutcome(view)).isEqualTo("success");
+        assertThat(POSTGRES.count("SELECT readings FROM mv_reading_large"))
+                .isEqualTo(POSTGRES.count("SELECT count(*) FROM readings WHERE value > 10"));
+    }
+
+    @Test
+    void shouldSeeWritesIntoAnInheritanceChild() {
+        String view = "public.mv_measurement_totals";
+        assertThat(nextScheduledOutcome(view)).isEqualTo("skipped:unchanged");
+
+        long writes = writes("measurements_2026");
+        POSTGRES.execute("INSERT INTO measurements_2026 SELECT g, 1 FROM generate_series(1000, 1999) g");
+        awaitStatisticsShowWritesTo("measurements_2026", writes);
+
+        assertThat(nextScheduledOutcome(view)).as("the child's rows are the parent's").isEqualTo("success");
+        assertThat(POSTGRES.count("SELECT measurements FROM mv_measurement_totals")).isEqualTo(1050);
+    }
+
+    @Test
+    void shouldRefreshAfterAStatisticsResetEvenWhenTheCountersClimbBackToTheStoredValues() {
+        String view = "public.mv_reading_totals";
+        long before = writes("readings");
+        POSTGRES.execute("INSERT INTO readings SELECT 30000 + g, current_date, 1 FROM generate_series(1, 3) g");
+        awaitStatisticsShowWritesTo("readings", before);
+        forceRefresh(view).statusCode(200).body("outcome", equalTo("success"));
+        long writes = writes("readings");
+
+        // Reset, then exactly as many writes as the counters showed at the refresh: they are back
+        // where the stored fingerprint has them, while the table changed.
+        POSTGRES.execute("SELECT pg_stat_reset_single_table_counters('readings'::regclass)");
+        await().atMost(Duration.ofSeconds(15)).until(() -> writes("readings") == 0);
+        POSTGRES.execute("INSERT INTO readings SELECT 20000 + g, current_date, 1 FROM generate_series(1, " + writes + ") g");
+        await().atMost(Duration.ofSeconds(15)).until(() -> writes("readings") == writes);
 
         assertThat(nextScheduledOutcome(view)).isEqualTo("success");
     }

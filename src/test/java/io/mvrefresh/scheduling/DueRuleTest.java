@@ -40,7 +40,7 @@ class DueRuleTest {
         DueRule.Answer answer = DueRule.next(facts(every(Duration.ofMinutes(5), Optional.empty(), Duration.ZERO),
                 refreshedAt(T0), PendingChange.NONE, T0), T0);
 
-        assertThat(answer).isEqualTo(new DueRule.Due(T0.plusSeconds(300), Trigger.SCHEDULE));
+        assertThat(answer).isEqualTo(new DueRule.Due(T0.plusSeconds(300), Trigger.SCHEDULE, DueRule.Cause.SCHEDULE));
     }
 
     @Test
@@ -50,7 +50,8 @@ class DueRuleTest {
         DueRule.Answer answer = DueRule.next(facts(every(Duration.ofMinutes(5), Optional.empty(), Duration.ZERO), failing,
                 PendingChange.NONE, T0), T0.plusSeconds(60));
 
-        assertThat(answer).as("5 s doubled twice").isEqualTo(new DueRule.Due(T0.plusSeconds(80), Trigger.SCHEDULE));
+        assertThat(answer).as("5 s doubled twice")
+                .isEqualTo(new DueRule.Due(T0.plusSeconds(80), Trigger.SCHEDULE, DueRule.Cause.RETRY));
     }
 
     @Test
@@ -60,7 +61,7 @@ class DueRuleTest {
 
         DueRule.Answer answer = DueRule.next(facts(targeted, refreshedAt(T0), source, T0), T0.plusSeconds(10));
 
-        assertThat(answer).isEqualTo(new DueRule.Due(T0.plusSeconds(60), Trigger.DEPENDENCY));
+        assertThat(answer).isEqualTo(new DueRule.Due(T0.plusSeconds(60), Trigger.DEPENDENCY, DueRule.Cause.MIN_INTERVAL));
     }
 
     @Test
@@ -68,7 +69,16 @@ class DueRuleTest {
         DueRule.Facts unpopulated = new DueRule.Facts(every(Duration.ofHours(1), Optional.empty(), Duration.ZERO),
                 ViewState.initial(VIEW), true, true, 1.0, PendingChange.NONE, null, null, false, null);
 
-        assertThat(DueRule.next(unpopulated, T0)).isEqualTo(new DueRule.Due(T0, Trigger.SCHEDULE));
+        assertThat(DueRule.next(unpopulated, T0)).isEqualTo(new DueRule.Due(T0, Trigger.SCHEDULE, DueRule.Cause.UNPOPULATED));
+    }
+
+    @Test
+    void shouldSayWhenAnotherReplicasLockSetsTheTime() {
+        DueRule.Facts deferred = new DueRule.Facts(every(Duration.ofMinutes(5), Optional.empty(), Duration.ZERO), refreshedAt(T0),
+                false, true, 1.0, PendingChange.NONE, T0, null, false, T0.plusSeconds(600));
+
+        assertThat(DueRule.next(deferred, T0))
+                .isEqualTo(new DueRule.Due(T0.plusSeconds(600), Trigger.SCHEDULE, DueRule.Cause.LOCKED_ELSEWHERE));
     }
 
     @Test

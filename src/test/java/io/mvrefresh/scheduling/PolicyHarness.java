@@ -112,6 +112,14 @@ final class PolicyHarness {
                 Set.of(), InvalidationRules.NONE, enabled, true);
     }
 
+    /** Gives the view a min-interval. */
+    void minInterval(ViewId id, Duration minInterval) {
+        ViewSettings current = settings.get(id);
+        settings.put(id, new ViewSettings(id, current.schedule(), current.priority(), current.mode(), current.timeout(),
+                current.lockTimeout(), current.skipUnchanged(), current.dependsOn(), current.invalidation(), current.enabled(),
+                current.configured(), current.maxStaleness(), minInterval, current.afterSql()));
+    }
+
     void disable(ViewId id) {
         ViewSettings current = settings.get(id);
         settings.put(id, settings(id, current.priority(), current.schedule(), false));
