@@ -1,5 +1,6 @@
 package io.mvrefresh.changes;
 
+import io.mvrefresh.config.DurationText;
 import io.mvrefresh.pools.Pools;
 import io.mvrefresh.retry.Backoff;
 import io.mvrefresh.scheduling.Dispatcher;
@@ -29,6 +30,10 @@ import java.util.Optional;
 public class ChangeListener {
 
     private static final Backoff RECONNECT = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    /** How often the listening connection is asked whether it still answers. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(10);
+    /** How long an answer to that may take before the connection counts as lost. */
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Pools pools;
     private final Dispatcher dispatcher;
@@ -72,7 +77,9 @@ public class ChangeListener {
         }
         PgConnectOptions options = pools.listenOptions();
         PgConnection.connect(vertx, options)
-                .call(conn -> conn.query("LISTEN " + ViewId.quoteIdentifier(channel)).execute())
+                .call(conn -> conn.query("LISTEN " + ViewId.quoteIdentifier(channel)).execute()
+                        // A connection whose LISTEN failed is closed, not leaked.
+                        .onFailure().call(failure -> conn.close().onFailure().recoverWithNull()))
                 .subscribe()
                 .with(
                         this::listening,
@@ -92,10 +99,37 @@ public class ChangeListener {
         }
         failures = 0;
         conn.notificationHandler(notification -> changed(notification.getPayload()));
+        long timer = vertx.setPeriodic(HEARTBEAT.toMillis(), id -> heartbeat(conn));
         conn.closeHandler(() -> {
-            connection = null;
-            retry("the connection listening on " + channel + " was closed");
+            vertx.cancelTimer(timer);
+            lost(conn, "the connection listening on " + channel + " was closed");
         });
+    }
+
+    /**
+     * A connection that stops answering (half-open: a failover without RST, a dropped NAT entry)
+     * delivers no notification and no error: a query on it every {@link #HEARTBEAT} that gets no
+     * answer within {@link #HEARTBEAT_TIMEOUT} closes it, and listening starts again on a new one.
+     */
+    private void heartbeat(PgConnection conn) {
+        if (connection != conn) {
+            return;
+        }
+        conn.query("SELECT 1").execute().ifNoItem().after(HEARTBEAT_TIMEOUT).fail().subscribe().with(answered -> {}, failure -> {
+            if (connection == conn) {
+                lost(conn, "no answer on the connection listening on " + channel + " within "
+                        + DurationText.of(HEARTBEAT_TIMEOUT) + " (half-open)");
+                conn.closeAndForget();
+            }
+        });
+    }
+
+    /** The listening connection {@code conn} is gone: listen again on a new one (once, whatever noticed it first). */
+    private void lost(PgConnection conn, String why) {
+        if (connection == conn) {
+            connection = null;
+            retry(why);
+        }
     }
 
     private void retry(String why) {

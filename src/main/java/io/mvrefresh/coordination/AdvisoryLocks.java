@@ -55,6 +55,15 @@ public final class AdvisoryLocks {
     }
 
     /**
+     * The key of an instance's presence lock, as SQL of {@code instanceName} (an SQL expression):
+     * every instance holds its own for as long as it runs (session-level, on a connection of its
+     * own), so a lock on it that can be taken means that instance is gone.
+     */
+    public static String instanceKey(String instanceName) {
+        return "hashtextextended('mvrefresh-instance:' || " + instanceName + ", 0)";
+    }
+
+    /**
      * What the lock attempt found.
      *
      * @param viewLocked this transaction holds the view's lock: no other replica refreshes it

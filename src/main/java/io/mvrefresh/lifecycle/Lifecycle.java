@@ -1,5 +1,6 @@
 package io.mvrefresh.lifecycle;
 
+import io.mvrefresh.cache.InstancePresence;
 import io.mvrefresh.cache.InvalidationQueue;
 import io.mvrefresh.cache.InvalidationWorker;
 import io.mvrefresh.cache.OwedInvalidations;
@@ -51,7 +52,7 @@ public class Lifecycle {
     private static final Backoff STARTUP_RETRY = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
     private static final Duration PRUNE_EVERY = Duration.ofHours(1);
     private static final Duration BACKLOG_EVERY = Duration.ofSeconds(2);
-    private static final Duration OWED_INVALIDATIONS_EVERY = Duration.ofSeconds(30);
+    private static final Duration OWED_INVALIDATIONS_EVERY = Duration.ofSeconds(5);
     private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_POLL = Duration.ofMillis(20);
 
@@ -71,6 +72,7 @@ public class Lifecycle {
     private final RefreshExecutor executor;
     private final InvalidationQueue invalidationQueue;
     private final OwedInvalidations owedInvalidations;
+    private final InstancePresence presence;
     private final OutcomeBacklog backlog;
     private final DependencyProbes probes;
     private final ChangeWatcher changeWatcher;
@@ -88,12 +90,14 @@ public class Lifecycle {
     public Lifecycle(ConfigurationCheck configurationCheck, Instance<GlobalSettings> settings,
             Instance<ViewSettingsResolver> views, Instance<Pool> pool, Catalog catalog, Dispatcher dispatcher, TickLoop loop,
             LastRuns lastRuns, RunHistory history, Instance<StartupParticipant> participants, InvalidationWorker invalidations,
-            InvalidationQueue invalidationQueue, OwedInvalidations owedInvalidations, OutcomeBacklog backlog,
+            InvalidationQueue invalidationQueue, OwedInvalidations owedInvalidations, InstancePresence presence,
+            OutcomeBacklog backlog,
             DependencyProbes probes, RefreshExecutor executor, ChangeWatcher changeWatcher, ChangeListener changeListener,
             Vertx vertx, Clock clock) {
         this.changeWatcher = changeWatcher;
         this.changeListener = changeListener;
         this.owedInvalidations = owedInvalidations;
+        this.presence = presence;
         this.backlog = backlog;
         this.probes = probes;
         this.executor = executor;
@@ -178,11 +182,11 @@ public class Lifecycle {
         }
         waitUntil(deadline, () -> invalidationQueue.pending() == 0);
         int unfinished = invalidations.stop();
+        // Giving up the presence lock hands what is still owed to any live replica at once.
+        presence.stop();
         if (unfinished > 0) {
-            Log.warnf(
-                    "mvrefresh: %d cache invalidation(s) not done at shutdown; they stay owed in mvrefresh.view_state and are done"
-                            + " after the restart (or by another replica within %s)",
-                    unfinished, DurationText.of(OwedInvalidations.ORPHANED_AFTER));
+            Log.warnf("mvrefresh: %d cache invalidation(s) not done at shutdown; they stay owed in mvrefresh.view_state and are"
+                    + " done by another replica within seconds, or after the restart", unfinished);
         }
         Log.info("mvrefresh: stopped");
     }
@@ -238,6 +242,7 @@ public class Lifecycle {
                 () -> catalog.rescan().invoke(dispatcher::applyCatalog).replaceWithVoid()), false);
         startTask(new PeriodicTask("history prune", PRUNE_EVERY, this::prune), true);
         startTask(new PeriodicTask("outcome backlog", BACKLOG_EVERY, () -> backlog.flush().replaceWithVoid()), false);
+        presence.start();
         startTask(new PeriodicTask("owed cache invalidations", OWED_INVALIDATIONS_EVERY, owedInvalidations::claimRound), true);
         for (StartupParticipant participant : participants) {
             participant.periodic().ifPresent(work -> startTask(new PeriodicTask(work.name(), work.every(), work.work()), true));

@@ -100,9 +100,17 @@ public class Pools implements PgPoolCreator {
         return sessions(configured, applicationName + "/listen", REFRESH_SESSION).getFirst();
     }
 
+    /** Options for the connection that holds this instance's presence lock (one, outside both pools). */
+    public PgConnectOptions presenceOptions() {
+        refreshes();
+        return sessions(configured, applicationName + "/presence", REFRESH_SESSION).getFirst();
+    }
+
     private static List<PgConnectOptions> sessions(List<PgConnectOptions> configured, String name, Map<String, String> settings) {
         return configured.stream().map(options -> {
             PgConnectOptions session = new PgConnectOptions(options);
+            // Lets the kernel notice a peer that vanished; mvrefresh's own deadlines do not wait for it.
+            session.setTcpKeepAlive(true);
             session.addProperty("application_name", name);
             settings.forEach((key, value) -> {
                 // An operator's own value (quarkus.datasource.reactive.additional-properties) wins.

@@ -2,6 +2,7 @@ package io.mvrefresh.refresh;
 
 import io.mvrefresh.catalog.CatalogReader;
 import io.mvrefresh.catalog.CatalogView;
+import io.mvrefresh.config.DurationText;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.RefreshMode;
 import io.mvrefresh.coordination.AdvisoryLocks;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -45,6 +47,10 @@ public class RefreshExecutor {
      * this long before it, and the view's next check counts from there.
      */
     public static final Duration STATISTICS_DELAY = Duration.ofSeconds(11);
+    /** What a run's other statements (begin, checks, commit) may take beyond its statement and lock timeouts. */
+    static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+    /** How long writing a run's outcome may take before it is tried again (and then kept for later). */
+    private static final Duration RECORD_DEADLINE = Duration.ofSeconds(10);
 
     private static final int RECORD_ATTEMPTS = 4;
     private static final Duration RECORD_RETRY_FIRST = Duration.ofMillis(100);
@@ -74,12 +80,19 @@ public class RefreshExecutor {
     public Uni<CompletedRun> execute(RefreshJob job) {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
+        Duration deadline = clientDeadline(job);
         return pools.refreshes().withSession(conn -> {
             inFlight.put(job.runId(), conn);
             return refreshInTransaction(conn, job, startedAt, attempted)
                     .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
-                    .eventually(() -> inFlight.remove(job.runId()));
+                    .onTermination().invoke(() -> inFlight.remove(job.runId()));
         })
+                // A half-open connection (a failover without RST, a dropped NAT entry) never answers,
+                // not even with the statement timeout's error: past this the run gives up, its session
+                // is closed (abandoned mid-statement) and its slot comes back.
+                .ifNoItem().after(deadline).failWith(() -> new TimeoutException("no answer from PostgreSQL within "
+                        + DurationText.of(deadline) + " (statement and lock timeouts plus " + DurationText.of(DEADLINE_MARGIN)
+                        + "); the connection was closed as half-open"))
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
                     CompletedRun run = completed(job, outcome, startedAt, Optional.empty());
@@ -89,6 +102,7 @@ public class RefreshExecutor {
                     // The connection that failed may not be the only broken one in the pool (a server
                     // restart breaks them all), so a few tries get a fresh one.
                     return state.recordUnsuccessful(run.record(), startedAt.minus(STATISTICS_DELAY))
+                            .ifNoItem().after(RECORD_DEADLINE).fail()
                             .onFailure().retry().withBackOff(RECORD_RETRY_FIRST, RECORD_RETRY_MAX).atMost(RECORD_ATTEMPTS - 1)
                             .onFailure().recoverWithItem(e -> {
                                 // Written when PostgreSQL answers again: the run id a caller got is never lost.
@@ -238,6 +252,11 @@ public class RefreshExecutor {
         return view.modeInEffect(requested).orElseThrow(() -> new RefreshAborted(new RefreshOutcome.Failed(Failure.FAILED,
                 AppliedMode.CONCURRENT, "mode is concurrent but REFRESH CONCURRENTLY is not possible: "
                         + view.concurrentlyIneligibleReason() + "; use mode auto or blocking, or fix the view")));
+    }
+
+    /** How long a run waits for PostgreSQL's answers at most: its timeouts, and a margin for the rest. */
+    static Duration clientDeadline(RefreshJob job) {
+        return job.settings().timeout().plus(job.settings().lockTimeout()).plus(DEADLINE_MARGIN);
     }
 
     /** The only SQL text built from a name; the name comes from the catalog and is quoted. */

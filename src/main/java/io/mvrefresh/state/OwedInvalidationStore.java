@@ -1,5 +1,6 @@
 package io.mvrefresh.state;
 
+import io.mvrefresh.coordination.AdvisoryLocks;
 import io.mvrefresh.vocabulary.ViewId;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -25,15 +26,19 @@ public class OwedInvalidationStore {
 
     /*
      * Invalidations owed and not done: this instance's own (it restarted, or its queue was
-     * full), and any other's older than $2 (its replica is gone, or cannot reach Redis). Claiming
-     * moves their "since", so another replica does not take them at the same moment.
+     * full), any other's whose owner is gone (its presence lock can be taken: a pod replaced by one
+     * with a new name, a killed process), and any other's older than $2 (its owner cannot reach
+     * Redis). Claiming moves their "since", so another replica does not take them at the same
+     * moment. The presence lock is only tried, transaction-level: released with the statement.
      */
     private static final String CLAIM_OWED_INVALIDATIONS = """
             UPDATE mvrefresh.view_state
                SET invalidation_owed_since = $3, invalidation_owed_by = $4
-             WHERE invalidation_owed_run IS NOT NULL AND (invalidation_owed_by = $1::text OR invalidation_owed_since < $2::timestamptz)
+             WHERE invalidation_owed_run IS NOT NULL
+               AND (invalidation_owed_by = $1::text OR invalidation_owed_since < $2::timestamptz
+                    OR (invalidation_owed_by IS DISTINCT FROM $4 AND pg_try_advisory_xact_lock(%s)))
             RETURNING view, schema_name, view_name, invalidation_owed_run, last_success_at
-            """;
+            """.formatted(AdvisoryLocks.instanceKey("coalesce(invalidation_owed_by, '')"));
 
     // The run's key count and the view's owed mark in one statement: one round trip per invalidation.
     private static final String INVALIDATION_DONE = """

@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -14,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP forwarder on loopback that a test can cut and restore, to take PostgreSQL away from the
  * application without stopping the server other tests use. While cut, open connections are
  * closed and new ones are accepted and closed at once, as a server going away looks to a client.
+ * One connection can also be frozen: half-open, it drops every byte and closes nothing.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -22,6 +25,9 @@ public final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicInteger refusedWhileCut = new java.util.concurrent.atomic.AtomicInteger();
+    private final Set<Socket> frozen = ConcurrentHashMap.newKeySet();
+    /** Both sockets of each forwarded connection, by the local port of its upstream socket (PostgreSQL's client_port). */
+    private final Map<Integer, List<Socket>> byUpstreamPort = new ConcurrentHashMap<>();
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -44,6 +50,21 @@ public final class TcpProxy implements AutoCloseable {
         cut = true;
         open.forEach(TcpProxy::closeQuietly);
         open.clear();
+    }
+
+    /**
+     * Makes the connection whose upstream socket has local port {@code upstreamPort} (what
+     * PostgreSQL shows as its {@code client_port}) half-open: from now on every byte either side
+     * sends is dropped, and nothing is closed, as after a failover without RST or a dropped NAT
+     * entry. Answers whether such a connection was open.
+     */
+    public boolean freeze(int upstreamPort) {
+        List<Socket> pair = byUpstreamPort.get(upstreamPort);
+        if (pair == null) {
+            return false;
+        }
+        frozen.addAll(pair);
+        return true;
     }
 
     public void restore() {
@@ -74,6 +95,7 @@ public final class TcpProxy implements AutoCloseable {
                 Socket upstream = new Socket(targetHost, targetPort);
                 open.add(client);
                 open.add(upstream);
+                byUpstreamPort.put(upstream.getLocalPort(), List.of(client, upstream));
                 pump(client, upstream);
                 pump(upstream, client);
             } catch (IOException e) {
@@ -90,6 +112,9 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    if (frozen.contains(from)) {
+                        continue;
+                    }
                     out.write(buffer, 0, read);
                     out.flush();
                 }
@@ -100,6 +125,8 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(to);
                 open.remove(from);
                 open.remove(to);
+                frozen.remove(from);
+                frozen.remove(to);
             }
         }, "tcp-proxy-pump");
         thread.setDaemon(true);
