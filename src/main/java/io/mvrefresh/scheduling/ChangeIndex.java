@@ -28,12 +28,14 @@ final class ChangeIndex {
     private final Map<ViewId, Set<ViewId>> readersOfName = new HashMap<>();
     private Set<Long> targeted = Set.of();
     private Set<Long> allWatchable = Set.of();
+    private Set<ViewId> targetedViews = Set.of();
 
     void rebuild(Collection<Reader> readers) {
         readersOfRelation.clear();
         readersOfName.clear();
         Set<Long> targetedNow = new HashSet<>();
         Set<Long> watchableNow = new HashSet<>();
+        Set<ViewId> targetedViewsNow = new HashSet<>();
         for (Reader reader : readers) {
             CatalogView catalog = reader.catalog();
             if (catalog == null) {
@@ -52,11 +54,18 @@ final class ChangeIndex {
                 watchableNow.addAll(catalog.readOids());
                 if (reader.hasTarget()) {
                     targetedNow.addAll(catalog.readOids());
+                    targetedViewsNow.add(reader.view());
                 }
             }
         }
         targeted = Set.copyOf(targetedNow);
         allWatchable = Set.copyOf(watchableNow);
+        targetedViews = Set.copyOf(targetedViewsNow);
+    }
+
+    /** Views with a freshness target whose changes can be detected: watched on every poll. */
+    Set<ViewId> targeted() {
+        return targetedViews;
     }
 
     /** The views reading the relation with oid {@code relation}. */

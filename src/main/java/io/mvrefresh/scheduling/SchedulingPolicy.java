@@ -26,7 +26,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Every scheduling decision, and nothing else: given the views' settings, their stored state,
@@ -151,8 +150,7 @@ public final class SchedulingPolicy {
             return;
         }
         CatalogView before = entry.catalog();
-        Ticket waiting = entry.queued();
-        unready(waiting, entry.catalog(current, seenAt));
+        unready(entry.queued(), entry.catalog(current, seenAt));
         if (before != null && current != null && !before.definition().equals(current.definition()) && entry.watchable()) {
             // A plain view or function along its read path was replaced: its result changed without a write.
             entry.changed(seenAt, Trigger.SCHEDULE, false);
@@ -179,8 +177,7 @@ public final class SchedulingPolicy {
             storedOfUnknown.merge(row.view(), row, (held, fresh) -> fresh.supersedes(held) ? fresh : held);
             return;
         }
-        Ticket waiting = entry.queued();
-        unready(waiting, entry.applyStored(row));
+        unready(entry.queued(), entry.applyStored(row));
         reindex(entry, now);
     }
 
@@ -197,16 +194,12 @@ public final class SchedulingPolicy {
      * {@code at}: the views reading them have a change to catch up with.
      */
     public void relationsChanged(Collection<Long> relations, Instant at) {
-        for (Long relation : relations) {
-            changed(changeIndex.readersOf(relation), Trigger.SCHEDULE, at, false);
-        }
+        relations.forEach(relation -> changed(changeIndex.readersOf(relation), Trigger.SCHEDULE, at, false));
     }
 
     /** Tables (by name) that were written to, as a notification announced at {@code at}. */
     public void tablesChanged(Collection<ViewId> tables, Instant at) {
-        for (ViewId table : tables) {
-            changed(changeIndex.readersOf(table), Trigger.SCHEDULE, at, true);
-        }
+        tables.forEach(table -> changed(changeIndex.readersOf(table), Trigger.SCHEDULE, at, true));
     }
 
     private void changed(Set<ViewId> views, Trigger trigger, Instant at, boolean announced) {
@@ -230,8 +223,7 @@ public final class SchedulingPolicy {
 
     /** Views with a freshness target whose changes can be detected: watched on every poll. */
     public Set<ViewId> targetedViews() {
-        return entries.values().stream().filter(entry -> entry.settings().hasTarget() && entry.watchable()).map(ViewEntry::id)
-                .collect(Collectors.toSet());
+        return changeIndex.targeted();
     }
 
     /**
@@ -336,10 +328,7 @@ public final class SchedulingPolicy {
             return new Finished(null, List.of());
         }
         running--;
-        Ticket heldBack = entry.promoteFollowUp(now);
-        if (heldBack != null) {
-            dropped.add(heldBack);
-        }
+        Optional.ofNullable(entry.promoteFollowUp(now)).ifPresent(dropped::add);
         if (entry.queued() != null) {
             queue.add(entry.queued(), entry.settings().priority(), entry.settings().hasTarget());
         }
@@ -385,10 +374,8 @@ public final class SchedulingPolicy {
     /** No run starts and no request is accepted any more; queued runs are dropped. */
     public void stop() {
         stopped = true;
-        for (ViewEntry entry : entries.values()) {
-            Ticket waiting = entry.queued();
-            unready(waiting, entry.dropWaiting());
-        }
+        // Arguments are evaluated left to right: the queued run is read before it is dropped.
+        entries.values().forEach(entry -> unready(entry.queued(), entry.dropWaiting()));
     }
 
     /** One view as of {@code now}, when known. */
@@ -422,11 +409,6 @@ public final class SchedulingPolicy {
     /** Runs started and not finished. */
     public int running() {
         return running;
-    }
-
-    /** How many views are known. */
-    public int size() {
-        return entries.size();
     }
 
     /** Takes a run that left the queue out of it, and keeps the dropped ones for their callers. */

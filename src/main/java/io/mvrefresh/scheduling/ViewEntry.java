@@ -12,7 +12,6 @@ import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.vocabulary.ViewStatus;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -37,11 +36,7 @@ final class ViewEntry {
     private Instant catalogSeenAt;
 
     private ViewState stored;
-    private Ticket queued;
-    private Ticket running;
-    private Ticket followUp;
-    /** A run that found a related view refreshing on another replica: it runs (same run id) once that is done. */
-    private Ticket held;
+    private final RunSlots runs;
     private Instant deferredUntil;
     private double retryJitter = 1.0;
     private String scheduleError;
@@ -52,10 +47,6 @@ final class ViewEntry {
     private Instant lastCheckedAt;
     /** Whether the last check that found nothing changed was made on schedule, and so needs one follow-up check. */
     private boolean followUpCheckDue;
-    /** A request that min-interval held back: the view runs with this trigger once it may. Null when none. */
-    private Trigger owedTrigger;
-    /** When the held-back request was made. */
-    private Instant owedSince;
     /** Whether its last run found a related view refreshing on another replica, and waits for it. */
     private boolean waitingForRelatedElsewhere;
     /** The rule that set its current due time. */
@@ -65,6 +56,7 @@ final class ViewEntry {
         this.id = settings.view();
         this.settings = settings;
         this.stored = stored;
+        this.runs = new RunSlots(settings.view());
     }
 
     ViewId id() {
@@ -84,11 +76,11 @@ final class ViewEntry {
     }
 
     Ticket queued() {
-        return queued;
+        return runs.queued();
     }
 
     Ticket running() {
-        return running;
+        return runs.running();
     }
 
     PendingChange pending() {
@@ -130,7 +122,7 @@ final class ViewEntry {
      * by a refresh; a view with a freshness target becomes due.
      */
     void changed(Instant at, Trigger trigger, boolean announced) {
-        pending = pending.changed(at, trigger, announced, running != null);
+        pending = pending.changed(at, trigger, announced, runs.running() != null);
     }
 
     /** When a change it has not caught up with must be in it, by its freshness target; null when none. */
@@ -167,7 +159,7 @@ final class ViewEntry {
     }
 
     boolean busy() {
-        return queued != null || running != null;
+        return runs.busy();
     }
 
     /** Why nothing may refresh the view right now, whoever asks; null when something may. */
@@ -204,8 +196,7 @@ final class ViewEntry {
 
     /** Keeps a request that may not run yet: the view falls due with it once it may (see {@link DueRule}). */
     void owe(Trigger trigger, Instant at) {
-        owedSince = owedSince == null || at.isBefore(owedSince) ? at : owedSince;
-        owedTrigger = owedTrigger == null ? trigger : owedTrigger.strongest(trigger);
+        runs.owe(trigger, at);
     }
 
     /**
@@ -219,53 +210,15 @@ final class ViewEntry {
         if (refusal != null) {
             return new Admission.Refused(refusal, refusalMessage(refusal));
         }
-        if (held != null && running == null && queued == null) {
-            // Its run waits for a related view on another replica: a request joins it, and once the
-            // wait is over (the tick's request) it is queued again, with its run id.
-            held.merge(trigger);
-            if (deferredUntil != null && now.isBefore(deferredUntil)) {
-                return new Admission.Accepted(held, Admission.How.JOINED);
-            }
-            queued = held;
-            held = null;
-            return new Admission.Accepted(queued, Admission.How.QUEUED);
-        }
-        if (running == null) {
-            if (queued != null) {
-                queued.merge(trigger);
-                return new Admission.Accepted(queued, Admission.How.JOINED);
-            }
-            if (runId.isEmpty()) {
-                return new Admission.NeedsRunId();
-            }
-            queued = new Ticket(runId.getAsLong(), id, trigger, dueAt, now, stored.freshAsOf());
-            return new Admission.Accepted(queued, Admission.How.QUEUED);
-        }
-        if (followUp != null) {
-            followUp.merge(trigger);
-            return new Admission.Accepted(followUp, Admission.How.FOLLOW_UP);
-        }
-        if (runId.isEmpty()) {
-            return new Admission.NeedsRunId();
-        }
-        followUp = new Ticket(runId.getAsLong(), id, trigger, now, now, stored.freshAsOf());
-        return new Admission.Accepted(followUp, Admission.How.FOLLOW_UP);
+        return runs.request(trigger, dueAt, now, runId, stored.freshAsOf(), deferredUntil);
     }
 
     /** The queued run starts at {@code now}. */
     Ticket start(Instant now) {
-        running = queued;
-        queued = null;
         waitingForRelatedElsewhere = false;
-        // This run serves what was held back.
-        if (owedTrigger != null) {
-            running.merge(owedTrigger);
-            owedTrigger = null;
-            owedSince = null;
-        }
         lastStartedAt = now;
         pending = pending.runBoundary();
-        return running;
+        return runs.start();
     }
 
     /**
@@ -273,15 +226,11 @@ final class ViewEntry {
      * if any, becomes the queued run. Answers whether {@code ticket} was this entry's running run.
      */
     boolean finish(Ticket ticket, CompletedRun run, double jitter) {
-        if (running != ticket) {
+        if (!runs.finished(ticket, run != null && run.outcome() instanceof RefreshOutcome.WaitingForRelated)) {
             return false;
         }
-        running = null;
         if (run != null) {
             apply(run, jitter);
-            if (run.outcome() instanceof RefreshOutcome.WaitingForRelated) {
-                held = ticket;
-            }
         }
         pending = pending.runBoundary();
         return true;
@@ -365,37 +314,12 @@ final class ViewEntry {
      * answered dropped to its callers. Answers the ticket dropped, if any.
      */
     Ticket promoteFollowUp(Instant now) {
-        Ticket next = followUp;
-        followUp = null;
-        if (next == null) {
-            return null;
-        }
-        if (next.trigger() != Trigger.ADMIN && minIntervalUntil(now) != null) {
-            owe(next.trigger(), next.queuedAt());
-            return next;
-        }
-        queued = next;
-        return null;
+        return runs.promoteFollowUp(minIntervalUntil(now) != null);
     }
 
-    /** Drops the queued run and the follow-up; the running run, if any, finishes on its own. */
+    /** Drops everything waiting; the running run, if any, finishes on its own. */
     List<Ticket> dropWaiting() {
-        owedTrigger = null;
-        owedSince = null;
-        List<Ticket> dropped = new ArrayList<>(3);
-        if (held != null) {
-            dropped.add(held);
-            held = null;
-        }
-        if (queued != null) {
-            dropped.add(queued);
-            queued = null;
-        }
-        if (followUp != null) {
-            dropped.add(followUp);
-            followUp = null;
-        }
-        return dropped;
+        return runs.dropWaiting();
     }
 
     /**
@@ -407,7 +331,7 @@ final class ViewEntry {
             return new DueRule.Never();
         }
         return DueRule.next(new DueRule.Facts(settings, stored, unpopulated(), watchable(), retryJitter, pending, lastStartedAt,
-                lastCheckedAt, followUpCheckDue, deferredUntil, owedTrigger, owedSince), now);
+                lastCheckedAt, followUpCheckDue, deferredUntil, runs.owedTrigger(), runs.owedSince()), now);
     }
 
     /**
@@ -421,10 +345,9 @@ final class ViewEntry {
 
     /** The view's picture as of {@code now}; {@code indexedDue}: when it is due while idle. */
     ViewSnapshot snapshot(Instant indexedDue, ViewId waitingFor, Instant now) {
-        Instant nextDue = queued != null ? queued.dueAt() : indexedDue;
-        Long queuedRunId = queued != null ? Long.valueOf(queued.runId()) : held != null ? Long.valueOf(held.runId()) : null;
-        return new ViewSnapshot(settings, catalog, stored, status(), nextDue, queuedRunId,
-                running == null ? null : running.runId(), scheduleError, now, pending.since(), expectedDuration(),
+        Instant nextDue = runs.queued() != null ? runs.queued().dueAt() : indexedDue;
+        return new ViewSnapshot(settings, catalog, stored, status(), nextDue, runs.waitingRunId(),
+                runs.running() == null ? null : runs.running().runId(), scheduleError, now, pending.since(), expectedDuration(),
                 targetUnmeetable(), WhyRule.explain(this, nextDue, waitingFor, now));
     }
 
@@ -432,10 +355,10 @@ final class ViewEntry {
         if (missing()) {
             return ViewStatus.MISSING;
         }
-        if (running != null) {
+        if (runs.running() != null) {
             return ViewStatus.RUNNING;
         }
-        if (queued != null || held != null) {
+        if (runs.queued() != null || runs.held()) {
             return ViewStatus.QUEUED;
         }
         if (stored.paused()) {
