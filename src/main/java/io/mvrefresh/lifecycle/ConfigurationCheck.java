@@ -3,6 +3,7 @@ package io.mvrefresh.lifecycle;
 import io.mvrefresh.config.Configuration;
 import io.mvrefresh.config.InvalidConfigurationException;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.PreventFurtherStepsException;
 import io.quarkus.runtime.Quarkus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -10,7 +11,7 @@ import jakarta.enterprise.inject.Instance;
 /**
  * Whether the configuration is valid, decided once before anything else starts. When it is not,
  * the message listing every bad key and value is logged once, on its own, without a stack trace
- * (it is not a bug), and the application exits with status 1.
+ * (it is not a bug), and the application exits with status 1 before any port opens.
  */
 @ApplicationScoped
 public class ConfigurationCheck {
@@ -35,7 +36,10 @@ public class ConfigurationCheck {
                 }
                 Log.error(invalid.getMessage());
                 valid = false;
+                // Thrown from the start event, this ends the start before the HTTP and management
+                // ports open (no probe ever reaches a half-started process), without a stack trace.
                 Quarkus.asyncExit(1);
+                throw new PreventFurtherStepsException(1);
             }
         }
         return valid;

@@ -38,6 +38,8 @@ class StartupFailureIT {
                     .contains("mvrefresh.views.\"public.mv_feb\".cron=0 0 30 2 *");
             assertThat(output.split("Invalid mvrefresh configuration", -1)).as("one message").hasSize(2);
             assertThat(output).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
+            assertThat(output).as("stopped before any port opened: no probe ever reaches it").doesNotContain("Listening on")
+                    .doesNotContain("started in");
         }
     }
 
