@@ -162,7 +162,7 @@ public class RefreshExecutor {
                             Optional.empty());
                     return Uni.combine().all()
                             .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(),
-                                    !job.settings().invalidation().isEmpty()),
+                                    !job.settings().invalidation().isEmpty(), job.readers()),
                                     conn.query("COMMIT").execute())
                             .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(),
                                     Optional.of(stored)));

@@ -20,12 +20,15 @@ import java.util.Set;
  *     no replica refreshes one of them meanwhile
  * @param changeAnnounced a notification announced a write to what it reads: the run refreshes even
  *     when the write counters do not show it yet
+ * @param readers the views that read this one directly: a successful refresh marks each as owing a
+ *     refresh, in its own transaction, so the cascade survives a shutdown or a crash
  */
 public record RefreshJob(long runId, ViewSettings settings, CatalogView scanned, Instant knownFreshAsOf, Trigger trigger,
-        Instant queuedAt, Set<ViewId> upstream, boolean changeAnnounced) {
+        Instant queuedAt, Set<ViewId> upstream, boolean changeAnnounced, Set<ViewId> readers) {
 
     public RefreshJob {
         upstream = Set.copyOf(upstream);
+        readers = Set.copyOf(readers);
     }
 
     public ViewId view() {

@@ -59,6 +59,14 @@ final class RunSlots {
         return held != null;
     }
 
+    /** A refresh that started at {@code startedAt} (here or on another replica) served what was held back before it. */
+    void coveredUpTo(Instant startedAt) {
+        if (owedSince != null && startedAt != null && !owedSince.isAfter(startedAt)) {
+            owedTrigger = null;
+            owedSince = null;
+        }
+    }
+
     /** Keeps a request that may not run yet. */
     void owe(Trigger trigger, Instant at) {
         owedSince = owedSince == null || at.isBefore(owedSince) ? at : owedSince;

@@ -297,7 +297,8 @@ public final class SchedulingPolicy {
             touched.add(entry.id());
             running++;
             RefreshJob job = new RefreshJob(best.runId(), entry.settings(), entry.catalog(), best.knownFreshAsOf(),
-                    best.trigger(), best.queuedAt(), graph.allUpstreamOf(entry.id()), entry.pending().announced());
+                    best.trigger(), best.queuedAt(), graph.allUpstreamOf(entry.id()), entry.pending().announced(),
+                    graph.downstreamOf(entry.id()));
             starts.add(new Start(best, job));
         }
         return starts;

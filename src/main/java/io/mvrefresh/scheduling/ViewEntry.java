@@ -298,6 +298,14 @@ final class ViewEntry {
         stored = row;
         lastStartedAt = ViewState.later(lastStartedAt, row.lastSuccessStartedAt());
         pending = pending.coveredUpTo(row.changesCoveredUpTo());
+        runs.coveredUpTo(row.lastSuccessStartedAt());
+        Instant cascade = row.owedCascadeSince();
+        // A source committed a refresh this view has not caught up with, here or on another replica,
+        // before a restart or not: the cascade is owed until a refresh starts after it (a running
+        // one that started after it will do).
+        if (cascade != null && !row.paused() && !(runs.running() != null && lastStartedAt.isAfter(cascade))) {
+            runs.owe(Trigger.DEPENDENCY, cascade);
+        }
         return row.paused() ? dropWaiting() : List.of();
     }
 

@@ -26,7 +26,7 @@ final class Rows {
                 lastSkip == null ? null : SkipReason.fromLabel(lastSkip));
         return viewOf(row).map(id -> new ViewState(id, instant(row, "last_success_at"), instant(row, "last_verified_at"),
                 instant(row, "last_attempt_at"), row.getInteger("consecutive_failures"), row.getBoolean("paused"),
-                row.getLong("revision"), skips, instant(row, "last_success_started_at")));
+                row.getLong("revision"), skips, instant(row, "last_success_started_at"), instant(row, "cascade_owed_at")));
     }
 
     /** Rows carry schema and name apart; rows from before that was stored only have the joined text. */

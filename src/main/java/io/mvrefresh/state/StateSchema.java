@@ -20,7 +20,7 @@ import java.util.List;
 public final class StateSchema {
 
     /** The schema version this build writes and reads. */
-    public static final int LATEST = 3;
+    public static final int LATEST = 4;
 
     /** "mvrefresh" read as ASCII: the advisory lock key serializing migrations across replicas. */
     private static final long MIGRATION_LOCK = 7887606906227271528L;
@@ -100,7 +100,11 @@ public final class StateSchema {
                     // since the oldest transaction still running at its previous read. A constant
                     // default first, so adding the column rewrites nothing.
                     "ALTER TABLE mvrefresh.view_state ADD COLUMN written_xid xid8 NOT NULL DEFAULT '0'",
-                    "ALTER TABLE mvrefresh.view_state ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id()"));
+                    "ALTER TABLE mvrefresh.view_state ALTER COLUMN written_xid SET DEFAULT pg_current_xact_id()"),
+            List.of(
+                    // When a source last committed a refresh its readers owe: written with that
+                    // refresh, so a cascade survives a shutdown, a crash or a replaced pod.
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN cascade_owed_at timestamptz"));
 
     private static final String CHECK_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '5s', true)";
 

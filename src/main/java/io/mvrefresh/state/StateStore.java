@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,7 +27,8 @@ public class StateStore {
 
     private static final String STATE_COLUMNS = """
             view, schema_name, view_name, last_success_at, last_verified_at, last_attempt_at, consecutive_failures, paused, revision,
-            skips_unchanged, skips_locked_elsewhere, skips_paused, last_skip_at, last_skip_reason, last_success_started_at
+            skips_unchanged, skips_locked_elsewhere, skips_paused, last_skip_at, last_skip_reason, last_success_started_at,
+            cascade_owed_at
             """;
 
     private static final String NEXT_REVISION = "nextval('mvrefresh.view_state_revision_seq')";
@@ -65,6 +67,19 @@ public class StateStore {
             RETURNING %2$s
             """
             .formatted(NEXT_REVISION, STATE_COLUMNS, REVISED);
+
+    /*
+     * The readers of a refreshed view owe a refresh from its commit on: marked in the same
+     * transaction, so a shutdown or crash between the commit and the cascade loses nothing, and
+     * any replica (or the restarted one) finds the mark at its next read of view_state.
+     */
+    private static final String MARK_CASCADE = """
+            INSERT INTO mvrefresh.view_state AS s (view, schema_name, view_name, cascade_owed_at, revision)
+            SELECT r.view, r.schema_name, r.view_name, $1::timestamptz, %1$s
+              FROM unnest($2::text[], $3::text[], $4::text[]) AS r (view, schema_name, view_name)
+            ON CONFLICT (view) DO UPDATE
+               SET cascade_owed_at = GREATEST(s.cascade_owed_at, EXCLUDED.cascade_owed_at), %2$s
+            """.formatted(NEXT_REVISION, REVISED);
 
     private static final String RECORD_VERIFIED = """
             UPDATE mvrefresh.view_state
@@ -133,14 +148,22 @@ public class StateStore {
      * @param fingerprint the base tables' state taken just before the REFRESH, or null when the
      *     view's changes cannot be detected
      */
-    public Uni<ViewState> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint, boolean owesInvalidation) {
+    public Uni<ViewState> recordSuccess(SqlClient transaction, RunRecord run, String fingerprint, boolean owesInvalidation,
+            Collection<ViewId> readers) {
         ViewId view = run.view();
         Tuple values = Tuple.from(Arrays.asList(view.toString(), view.schema(), view.name(), Rows.timestamp(run.finishedAt()),
                 fingerprint, owesInvalidation, run.instance(), run.id(), Rows.timestamp(run.startedAt())));
+        List<ViewId> sorted = readers.stream().sorted().toList();
+        Uni<?> cascade = sorted.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : transaction.preparedQuery(MARK_CASCADE).execute(Tuple.of(Rows.timestamp(run.finishedAt()),
+                        sorted.stream().map(ViewId::toString).toArray(String[]::new),
+                        sorted.stream().map(ViewId::schema).toArray(String[]::new),
+                        sorted.stream().map(ViewId::name).toArray(String[]::new)));
         // Sent together: the connection pipelines them into one round trip.
         return Uni.combine().all()
-                .unis(RunHistory.insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS).execute(values))
-                .with((inserted, rows) -> Rows.onlyState(rows).orElseThrow());
+                .unis(RunHistory.insertRun(transaction, run), transaction.preparedQuery(RECORD_SUCCESS).execute(values), cascade)
+                .with((inserted, rows, marked) -> Rows.onlyState(rows).orElseThrow());
     }
 
     /** What a refresh transaction needs to know about the view's last refresh, read on {@code transaction}. */

@@ -14,41 +14,40 @@ import java.time.Instant;
  * @param skips runs that executed nothing, counted by reason
  * @param lastSuccessStartedAt when the last successful refresh started: every write committed
  *     before then is in the view
+ * @param cascadeOwedAt when a source last committed a refresh that made this view due (see
+ *     {@link #owedCascadeSince()}), or null
  */
-public record ViewState(
-        ViewId view,
-        Instant lastSuccessAt,
-        Instant lastVerifiedAt,
-        Instant lastAttemptAt,
-        int consecutiveFailures,
-        boolean paused,
-        long revision,
-        SkipCounts skips,
-        Instant lastSuccessStartedAt) {
+public record ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt,
+        int consecutiveFailures, boolean paused, long revision, SkipCounts skips, Instant lastSuccessStartedAt,
+        Instant cascadeOwedAt) {
 
     public ViewState {
         skips = skips == null ? SkipCounts.NONE : skips;
     }
 
+    /** A row that owes no cascade. */
+    public ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures,
+            boolean paused, long revision, SkipCounts skips, Instant lastSuccessStartedAt) {
+        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, skips,
+                lastSuccessStartedAt, null);
+    }
+
     /** A row with no skips counted. */
-    public ViewState(
-            ViewId view,
-            Instant lastSuccessAt,
-            Instant lastVerifiedAt,
-            Instant lastAttemptAt,
-            int consecutiveFailures,
-            boolean paused,
-            long revision) {
-        this(
-                view,
-                lastSuccessAt,
-                lastVerifiedAt,
-                lastAttemptAt,
-                consecutiveFailures,
-                paused,
-                revision,
-                SkipCounts.NONE,
+    public ViewState(ViewId view, Instant lastSuccessAt, Instant lastVerifiedAt, Instant lastAttemptAt, int consecutiveFailures,
+            boolean paused, long revision) {
+        this(view, lastSuccessAt, lastVerifiedAt, lastAttemptAt, consecutiveFailures, paused, revision, SkipCounts.NONE,
                 lastSuccessAt);
+    }
+
+    /**
+     * When a source of the view committed a refresh that no refresh of the view has caught up with
+     * (one started after it); null when none is owed. Written with the source's refresh, so any
+     * replica, and a restart, finds what the cascade still owes.
+     */
+    public Instant owedCascadeSince() {
+        return cascadeOwedAt != null && (lastSuccessStartedAt == null || cascadeOwedAt.isAfter(lastSuccessStartedAt))
+                ? cascadeOwedAt
+                : null;
     }
 
     /** A view with no row yet: never refreshed, never paused. */
@@ -70,7 +69,8 @@ public record ViewState(
                 paused,
                 revision,
                 skips,
-                lastSuccessStartedAt);
+                lastSuccessStartedAt,
+                cascadeOwedAt);
     }
 
     /** The instant the view's contents were last known to be current: what due times and staleness count from. */

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,7 +82,7 @@ class IncrementalStateReadTest {
         try {
             Transaction transaction = other.begin().await().atMost(Duration.ofSeconds(10));
             // Another replica's refresh records its success, and has not committed yet...
-            store.recordSuccess(other, run, null, false).await().atMost(Duration.ofSeconds(10));
+            store.recordSuccess(other, run, null, false, Set.of()).await().atMost(Duration.ofSeconds(10));
             // ...while a later write to another view commits, and is read.
             store.setPaused(EARLY, true).await().atMost(Duration.ofSeconds(10));
             tick();
