@@ -3,12 +3,17 @@ package io.mvrefresh.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.vocabulary.InvalidationStrategy;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Cache invalidation meters: {@code mvrefresh_cache_invalidation_duration_seconds},
@@ -21,9 +26,19 @@ public class CacheMetrics {
 
     private final MeterRegistry registry;
     private final AtomicInteger pending = new AtomicInteger();
+    // Read at the first invalidation, not at startup: this bean is created before the configuration is checked.
+    private final Supplier<Boolean> perViewSetting;
+    private volatile Boolean perView;
 
-    public CacheMetrics(MeterRegistry registry) {
+    @Inject
+    public CacheMetrics(MeterRegistry registry, Instance<GlobalSettings> settings) {
+        this(registry, () -> settings.get().metrics().perViewHistograms());
+    }
+
+    /** {@code perViewSetting}: whether histograms carry the view, asked at the first invalidation. */
+    public CacheMetrics(MeterRegistry registry, Supplier<Boolean> perViewSetting) {
         this.registry = registry;
+        this.perViewSetting = perViewSetting;
         Gauge.builder("mvrefresh.cache.invalidation.pending", pending, AtomicInteger::get)
                 .description("Invalidations waiting for Redis, the one in progress included")
                 .register(registry);
@@ -36,9 +51,11 @@ public class CacheMetrics {
 
     /** One strategy of one view's invalidation completed. */
     public void strategyCompleted(String view, InvalidationStrategy strategy, Duration took, long keysRemoved) {
+        // Per view only when asked for (mvrefresh.metrics.per-view-histograms): a histogram is
+        // about twenty series, per strategy and view that grows with the number of views.
         Timer.builder("mvrefresh.cache.invalidation.duration")
                 .description("Time one invalidation strategy of one refresh took")
-                .tags("view", view, "strategy", strategy.label())
+                .tags(perView() ? Tags.of("view", view, "strategy", strategy.label()) : Tags.of("strategy", strategy.label()))
                 .register(registry)
                 .record(took);
         Counter.builder("mvrefresh.cache.keys.invalidated")
@@ -46,6 +63,13 @@ public class CacheMetrics {
                 .tags("view", view, "strategy", strategy.label())
                 .register(registry)
                 .increment(keysRemoved);
+    }
+
+    private boolean perView() {
+        if (perView == null) {
+            perView = perViewSetting.get();
+        }
+        return perView;
     }
 
     /** An invalidation attempt failed (it is retried). */

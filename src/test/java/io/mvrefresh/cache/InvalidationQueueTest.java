@@ -20,7 +20,8 @@ class InvalidationQueueTest {
         io.mvrefresh.config.GlobalSettings config = ConfigMappings.validate(
                 Map.of("mvrefresh.invalidation.queue-capacity", Integer.toString(capacity))).global();
         return new InvalidationQueue(config,
-                new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+                new io.mvrefresh.metrics.CacheMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                        () -> false));
     }
 
     private static InvalidationRequest request(ViewId view, long runId) {

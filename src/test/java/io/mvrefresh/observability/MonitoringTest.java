@@ -156,7 +156,9 @@ class MonitoringTest {
                 .containsPattern(
                         "mvrefresh_cache_keys_invalidated_total\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
                 .containsPattern(
-                        "mvrefresh_cache_invalidation_duration_seconds_count\\{strategy=\"pattern\",view=\"public.mv_brand_daily_metrics\"} [1-9]")
+                        "mvrefresh_cache_invalidation_duration_seconds_count\\{strategy=\"pattern\"} [1-9]")
+                .as("the invalidation histogram per strategy only, unless per-view histograms are on")
+                .doesNotContain("mvrefresh_cache_invalidation_duration_seconds_count{strategy=\"pattern\",view=")
                 .containsPattern("mvrefresh_cache_invalidation_failures_total\\{view=\"public.mv_sentiment_weekly\"} [1-9]")
                 .containsPattern("mvrefresh_cache_invalidation_pending [1-9]");
         // The view that failed is stale by now: staleness is computed at scrape time.
