@@ -21,7 +21,7 @@ public class OwedInvalidationStore {
     private static final String CLEAR_OWED_INVALIDATION = """
             UPDATE mvrefresh.view_state
                SET invalidation_owed_run = NULL, invalidation_owed_since = NULL, invalidation_owed_by = NULL
-             WHERE view = $1 AND invalidation_owed_run <= $2
+             WHERE view = $1 AND invalidation_owed_run = $2
             """;
 
     /*
@@ -41,11 +41,14 @@ public class OwedInvalidationStore {
             """.formatted(AdvisoryLocks.instanceKey("coalesce(invalidation_owed_by, '')"));
 
     // The run's key count and the view's owed mark in one statement: one round trip per invalidation.
+    // The mark is the last committed refresh's run id (ids are allocated when runs are queued, not
+    // in commit order): only that refresh's invalidation clears it, so one done for an earlier
+    // commit never clears what a later commit owes.
     private static final String INVALIDATION_DONE = """
             WITH run AS (UPDATE mvrefresh.refresh_run SET keys_invalidated = $3 WHERE id = $2)
             UPDATE mvrefresh.view_state
                SET invalidation_owed_run = NULL, invalidation_owed_since = NULL, invalidation_owed_by = NULL
-             WHERE view = $1 AND invalidation_owed_run <= $2
+             WHERE view = $1 AND invalidation_owed_run = $2
             """;
 
     /** An invalidation a committed refresh owes and that is not done. */

@@ -42,7 +42,8 @@ public class StateStore {
     /*
      * GREATEST keeps the newest timestamp when two replicas or a late write race each other. When
      * the view has invalidation rules ($6), the invalidation it now owes is recorded with the
-     * refresh itself ($7: the instance that will carry it out), so it survives a restart.
+     * refresh itself ($7: the instance that will carry it out), so it survives a restart; the mark
+     * names the last refresh to commit, whose invalidation covers every earlier one.
      */
     private static final String RECORD_SUCCESS = """
             INSERT INTO mvrefresh.view_state AS s
@@ -59,8 +60,7 @@ public class StateStore {
                    consecutive_failures = 0,
                    fingerprint = EXCLUDED.fingerprint,
                    last_success_started_at = GREATEST(s.last_success_started_at, EXCLUDED.last_success_started_at),
-                   invalidation_owed_run = CASE WHEN $6 THEN GREATEST(s.invalidation_owed_run, EXCLUDED.invalidation_owed_run)
-                                                ELSE s.invalidation_owed_run END,
+                   invalidation_owed_run = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_run ELSE s.invalidation_owed_run END,
                    invalidation_owed_since = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_since ELSE s.invalidation_owed_since END,
                    invalidation_owed_by = CASE WHEN $6 THEN EXCLUDED.invalidation_owed_by ELSE s.invalidation_owed_by END,
                    %3$s

@@ -5,18 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.scheduling.Dispatcher;
+import io.mvrefresh.state.OwedInvalidationStore;
+import io.mvrefresh.state.RunRecord;
+import io.mvrefresh.state.StateStore;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RedisKeys;
 import io.mvrefresh.support.TestRun;
+import io.mvrefresh.vocabulary.AppliedMode;
+import io.mvrefresh.vocabulary.Outcome;
+import io.mvrefresh.vocabulary.Trigger;
+import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +69,15 @@ class OwedInvalidationTakeoverTest {
 
     @Inject
     RedisDataSource redis;
+
+    @Inject
+    StateStore states;
+
+    @Inject
+    OwedInvalidationStore owedStore;
+
+    @Inject
+    Pool pool;
 
     private RedisKeys keys;
 
@@ -112,6 +131,27 @@ class OwedInvalidationTakeoverTest {
         // The replica's session ended: its lock went with it.
         await().atMost(Duration.ofSeconds(10)).until(() -> claim() == 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> keys.all().isEmpty());
+    }
+
+    @Test
+    void shouldClearTheMarkOnlyForTheInvalidationOfTheLastRefreshToCommit() {
+        ViewId view = ViewId.parse(VIEW).orElseThrow();
+        Instant now = Instant.now();
+        // Run ids are allocated when runs are queued: run 2 of another replica commits first, run 1 last.
+        for (long runId : new long[]{2_000_002, 2_000_001}) {
+            RunRecord run = new RunRecord(runId, view, Trigger.SCHEDULE, AppliedMode.CONCURRENT, "replica-" + runId, now, now,
+                    now,
+                    Outcome.SUCCESS, null, null, null);
+            pool.withTransaction(conn -> states.recordSuccess(conn, run, null, true, Set.of())).await()
+                    .atMost(Duration.ofSeconds(10));
+        }
+
+        owedStore.invalidationDone(view, 2_000_002, 0).await().atMost(Duration.ofSeconds(10));
+        assertThat(POSTGRES.count("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = ?", VIEW))
+                .as("the earlier commit's invalidation leaves what the last commit owes").isEqualTo(2_000_001);
+
+        owedStore.invalidationDone(view, 2_000_001, 0).await().atMost(Duration.ofSeconds(10));
+        assertThat(POSTGRES.value("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = ?", VIEW)).isNull();
     }
 
     @Test
