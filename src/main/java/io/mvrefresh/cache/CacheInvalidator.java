@@ -130,8 +130,20 @@ public class CacheInvalidator {
                 .call(() -> bounded(keys.renamenx(tag, draining))
                         // No set: nothing was cached under this tag since its last invalidation. The
                         // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.
-                        .onFailure(NoSuchElementException.class).recoverWithItem(false)
-                        .call(renamed -> renamed ? drainSet(draining, removed) : Uni.createFrom().voidItem()));
+                        .onFailure(NoSuchElementException.class).recoverWithNull()
+                        .call(renamed -> {
+                            if (renamed == null) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            if (!renamed) {
+                                // Another invalidation of this tag is draining it right now: the members
+                                // written since are still in the tag, so this one is tried again (with
+                                // backoff) instead of counting as done.
+                                throw new IllegalStateException("tag " + tag + " is being drained by another invalidation;"
+                                        + " its newer members are invalidated on the next attempt");
+                            }
+                            return drainSet(draining, removed);
+                        }));
     }
 
     private Uni<Void> drainSet(String set, AtomicLong removed) {
