@@ -180,7 +180,9 @@ public class Lifecycle {
                 }
             }
         }
-        waitUntil(deadline, () -> invalidationQueue.pending() == 0);
+        // A run that just ended is counted out before its invalidation is queued: wait for its
+        // follow-ups (invalidation, cascade) to be on their way, then for the queue to drain.
+        waitUntil(deadline, () -> dispatcher.idle() && invalidationQueue.pending() == 0);
         int unfinished = invalidations.stop();
         // Giving up the presence lock hands what is still owed to any live replica at once.
         presence.stop();

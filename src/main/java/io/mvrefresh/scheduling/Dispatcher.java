@@ -230,7 +230,7 @@ public class Dispatcher {
     }
 
     /** Whether nothing is queued, running or on its way (a request waiting for its run id, a run being finished). */
-    boolean idle() {
+    public boolean idle() {
         synchronized (lock) {
             if (policy.running() > 0 || inTransit.get() > 0) {
                 return false;
