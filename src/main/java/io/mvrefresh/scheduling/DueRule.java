@@ -133,6 +133,10 @@ final class DueRule {
                 cause = Cause.REQUEST;
             }
         }
+        if (cause == Cause.RETRY || cause == Cause.UNPOPULATED) {
+            // A held-back request waits for the retry (or joins the first refresh) but keeps its reason.
+            trigger = facts.owedTrigger() != null ? facts.owedTrigger() : trigger;
+        }
         if (due != null && facts.lastStartedAt() != null && settings.minInterval().isPositive()) {
             // Two refreshes never start closer together than min-interval: bursts of writes make one refresh.
             Instant allowed = facts.lastStartedAt().plus(settings.minInterval());
