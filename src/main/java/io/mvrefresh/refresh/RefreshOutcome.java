@@ -22,52 +22,36 @@ public sealed interface RefreshOutcome {
         }
     }
 
-    /** Nothing was executed, on purpose. */
-    record Skipped(SkipReason reason) implements RefreshOutcome {
+    /** No REFRESH ran: stored as {@code skipped} where it is stored at all. */
+    sealed interface NotRun extends RefreshOutcome {
 
         @Override
-        public Outcome outcome() {
+        default Outcome outcome() {
             return Outcome.SKIPPED;
         }
 
         @Override
-        public AppliedMode mode() {
+        default AppliedMode mode() {
             return null;
         }
+    }
+
+    /** Nothing was executed, on purpose. */
+    record Skipped(SkipReason reason) implements NotRun {
     }
 
     /**
      * Nothing to do and nothing recorded: another replica refreshed the view after this one
      * decided it was due. The run id stays unused.
      */
-    record AlreadyFresh() implements RefreshOutcome {
-
-        @Override
-        public Outcome outcome() {
-            return Outcome.SKIPPED;
-        }
-
-        @Override
-        public AppliedMode mode() {
-            return null;
-        }
+    record AlreadyFresh() implements NotRun {
     }
 
     /**
      * Not now, and nothing recorded: a view it reads or that reads it is being refreshed by another
      * replica. The run is tried again shortly, with its trigger, and runs after that one.
      */
-    record WaitingForRelated() implements RefreshOutcome {
-
-        @Override
-        public Outcome outcome() {
-            return Outcome.SKIPPED;
-        }
-
-        @Override
-        public AppliedMode mode() {
-            return null;
-        }
+    record WaitingForRelated() implements NotRun {
     }
 
     /** How a refresh can fail; each is one {@link Outcome}. */
