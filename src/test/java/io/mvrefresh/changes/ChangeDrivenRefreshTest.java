@@ -14,6 +14,7 @@ import static org.hamcrest.Matchers.nullValue;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.ViewSnapshot;
 import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.vocabulary.ViewId;
@@ -193,6 +194,24 @@ class ChangeDrivenRefreshTest {
         tickAndSettle(dispatcher);
         assertThat(runs(COUNTS)).as("the burst became one refresh").isEqualTo(runs + 1);
         assertThat(POSTGRES.count("SELECT events FROM watched.mv_event_counts WHERE kind = 'burst'")).isEqualTo(4);
+    }
+
+    @Test
+    void shouldKeepWatchingEveryTableWhileDdlHoldsAPartitionLocked() {
+        letMinIntervalPass();
+        tickAndSettle(dispatcher);
+        // ACCESS EXCLUSIVE on one partition, as an ALTER TABLE or VACUUM FULL holds it: a watcher that
+        // locked partitions (pg_partition_tree) would wait behind it and see no change anywhere.
+        try (Gate ddl = Gate.close(POSTGRES, "watched.measurements_2025")) {
+            POSTGRES.execute("INSERT INTO watched.events VALUES (9300, 'during-ddl')");
+            awaitChangeSeen(COUNTS);
+            POSTGRES.execute("UPDATE watched.measurements_2026 SET value = value");
+            awaitChangeSeen(TOTALS);
+        }
+        POSTGRES.execute("DELETE FROM watched.events WHERE id = 9300");
+        letMinIntervalPass();
+        awaitChangeSeen(COUNTS);
+        tickAndSettle(dispatcher);
     }
 
     @Test
