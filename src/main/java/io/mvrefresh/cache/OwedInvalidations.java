@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @ApplicationScoped
 public class OwedInvalidations {
 
-    public static final Duration ORPHANED_AFTER = Duration.ofMinutes(1);
+    private static final Duration ORPHANED_AFTER = Duration.ofMinutes(1);
 
     private final OwedInvalidationStore store;
     private final InvalidationWorker worker;

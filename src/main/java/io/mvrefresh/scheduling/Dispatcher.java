@@ -101,9 +101,7 @@ public class Dispatcher {
             }
         }
         startWhatMayStart();
-        Set<ViewId> known = new HashSet<>();
-        snapshots().forEach(view -> known.add(view.settings().view()));
-        viewsKnown.fire(new ViewsKnown(known));
+        viewsKnown.fire(new ViewsKnown(read(SchedulingPolicy::known)));
     }
 
     /** Takes {@code view_state} rows read by a tick (older copies than those held are ignored). */
@@ -358,18 +356,17 @@ public class Dispatcher {
             databaseReachable = false;
             Log.warnf("dispatcher: lost PostgreSQL (%s); dispatching paused until it is back", failed.error());
         }
-        if (run != null && run.outcome() instanceof RefreshOutcome.WaitingForRelated) {
-            // Not over: the same run is tried again once the related view's refresh elsewhere is done.
-            Log.debugf("%s waits for a related view refreshing on another replica", run.job().logPrefix());
-        } else if (run != null) {
+        if (run == null) {
+            ticket.result().completeExceptionally(new IllegalStateException("run ended without an outcome"));
+        } else if (!(run.outcome() instanceof RefreshOutcome.WaitingForRelated)) {
+            // (A run waiting for a related view elsewhere is not over: the same run is tried again once
+            // that refresh is done, and its callers learn its outcome then; the executor logged why.)
             ticket.result().complete(run);
             try {
                 runFinished.fire(new RunFinished(run));
             } catch (RuntimeException e) {
                 Log.errorf(e, "%s: a run-finished observer failed", run.job().logPrefix());
             }
-        } else {
-            ticket.result().completeExceptionally(new IllegalStateException("run ended without an outcome"));
         }
         if (!finished.readers().isEmpty()) {
             requestAll(finished.readers(), Trigger.DEPENDENCY).subscribe().with(admissions -> {},

@@ -137,19 +137,25 @@ final class DueRule {
             // A held-back request waits for the retry (or joins the first refresh) but keeps its reason.
             trigger = facts.owedTrigger() != null ? facts.owedTrigger() : trigger;
         }
-        if (due != null && facts.lastStartedAt() != null && settings.minInterval().isPositive()) {
-            // Two refreshes never start closer together than min-interval: bursts of writes make one refresh.
-            Instant allowed = facts.lastStartedAt().plus(settings.minInterval());
-            if (allowed.isAfter(due)) {
-                due = allowed;
-                cause = Cause.MIN_INTERVAL;
-            }
+        Instant allowed = due == null ? null : minIntervalEnd(settings, facts.lastStartedAt());
+        if (allowed != null && allowed.isAfter(due)) {
+            due = allowed;
+            cause = Cause.MIN_INTERVAL;
         }
         if (due != null && facts.deferredUntil() != null && facts.deferredUntil().isAfter(due)) {
             due = facts.deferredUntil();
             cause = Cause.LOCKED_ELSEWHERE;
         }
         return due == null ? new Never() : new Due(due, trigger, cause);
+    }
+
+    /**
+     * The earliest start {@code min-interval} allows after a refresh that started at
+     * {@code lastStartedAt}: two refreshes never start closer together, so bursts of writes make one
+     * refresh. Null when there is no bound.
+     */
+    static Instant minIntervalEnd(ViewSettings settings, Instant lastStartedAt) {
+        return lastStartedAt == null || !settings.minInterval().isPositive() ? null : lastStartedAt.plus(settings.minInterval());
     }
 
     /** While its refreshes fail: the backoff after the last attempt, capped at the schedule's period. */

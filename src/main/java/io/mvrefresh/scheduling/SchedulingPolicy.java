@@ -261,11 +261,12 @@ public final class SchedulingPolicy {
         if (stopped) {
             return new Admission.Refused(Admission.Refusal.STOPPING, "mvrefresh is shutting down and starts no new refresh");
         }
-        if (trigger != Trigger.ADMIN && !entry.busy() && entry.refusal() == null && entry.minIntervalUntil(now) != null) {
+        Instant heldBackUntil = trigger == Trigger.ADMIN ? null : entry.minIntervalUntil(now);
+        if (heldBackUntil != null && !entry.busy() && entry.refusal() == null) {
             // min-interval holds for every trigger but a forced refresh: kept, and run when it ends.
             entry.owe(trigger, now);
             reindex(entry, now);
-            return new Admission.Deferred(entry.minIntervalUntil(now));
+            return new Admission.Deferred(heldBackUntil);
         }
         Instant indexed = dueIndex.dueAt(view);
         Instant dueAt = indexed != null && !indexed.isAfter(now) ? indexed : now;
@@ -400,6 +401,11 @@ public final class SchedulingPolicy {
                 .toList();
         touched.clear();
         return changed;
+    }
+
+    /** Every known view, configured or discovered. */
+    public Set<ViewId> known() {
+        return Set.copyOf(entries.keySet());
     }
 
     /** Queued runs of views configured with {@code priority}. */

@@ -47,8 +47,6 @@ final class ViewEntry {
     private Instant lastCheckedAt;
     /** Whether the last check that found nothing changed was made on schedule, and so needs one follow-up check. */
     private boolean followUpCheckDue;
-    /** Whether its last run found a related view refreshing on another replica, and waits for it. */
-    private boolean waitingForRelatedElsewhere;
     /** The rule that set its current due time. */
     private DueRule.Cause dueCause = DueRule.Cause.SCHEDULE;
 
@@ -103,8 +101,9 @@ final class ViewEntry {
         dueCause = cause;
     }
 
+    /** Whether its last run found a related view refreshing on another replica, and is held until that is done. */
     boolean waitingForRelatedElsewhere() {
-        return waitingForRelatedElsewhere;
+        return runs.held();
     }
 
     Instant lastCheckedAt() {
@@ -187,11 +186,8 @@ final class ViewEntry {
 
     /** Until when {@code min-interval} holds back a run starting at {@code now}; null when it does not. */
     Instant minIntervalUntil(Instant now) {
-        if (lastStartedAt == null || !settings.minInterval().isPositive()) {
-            return null;
-        }
-        Instant allowed = lastStartedAt.plus(settings.minInterval());
-        return allowed.isAfter(now) ? allowed : null;
+        Instant allowed = DueRule.minIntervalEnd(settings, lastStartedAt);
+        return allowed != null && allowed.isAfter(now) ? allowed : null;
     }
 
     /** Keeps a request that may not run yet: the view falls due with it once it may (see {@link DueRule}). */
@@ -215,7 +211,6 @@ final class ViewEntry {
 
     /** The queued run starts at {@code now}. */
     Ticket start(Instant now) {
-        waitingForRelatedElsewhere = false;
         lastStartedAt = now;
         pending = pending.runBoundary();
         return runs.start();
@@ -274,7 +269,6 @@ final class ViewEntry {
             case RefreshOutcome.WaitingForRelated waiting -> {
                 owe(run.job().trigger(), record.queuedAt());
                 deferredUntil = record.finishedAt().plus(RELATED_RETRY);
-                waitingForRelatedElsewhere = true;
             }
             case RefreshOutcome.Failed failed -> {
                 retryJitter = jitter;
