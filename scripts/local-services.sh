@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes PostgreSQL and Redis available on 127.0.0.1 for mvrefresh's dev mode and tests:
+# Makes PostgreSQL and Redis available on 127.0.0.1 for mvrefresh's dev mode and tests (and PgBouncer installed):
 # installs them from Debian/Ubuntu packages when absent, starts them when stopped, and makes
 # sure the "postgres" role can log in over TCP with password "postgres" (what the tests and
 # dev mode use; with trust authentication the password is simply ignored).
@@ -75,8 +75,17 @@ ensure_redis() {
   wait_for "Redis" sh -c "redis-cli -h $PGHOST -p $REDIS_PORT ping | grep -q PONG"
 }
 
+# The tests start their own PgBouncer (session mode) in front of PostgreSQL; only the program is needed.
+ensure_pgbouncer() {
+  if [ ! -x /usr/sbin/pgbouncer ] && ! command -v pgbouncer >/dev/null 2>&1; then
+    echo "local-services: installing PgBouncer"
+    apt_install pgbouncer
+  fi
+}
+
 ensure_postgres
 ensure_redis
+ensure_pgbouncer
 # The alert-rule tests need promtool; it comes out of Debian's package, no server is installed.
 promtool=$("$(dirname "$0")/promtool.sh")
 echo "local-services: PostgreSQL on $PGHOST:$PGPORT and Redis on $PGHOST:$REDIS_PORT are up; promtool at $promtool"

@@ -157,13 +157,13 @@ def load_average():
 class Mvrefresh:
     """The packaged service as a process, on free ports, against database {db}."""
 
-    def __init__(self, db, settings, redis_port=None, env=None):
+    def __init__(self, db, settings, redis_port=None, env=None, pg_port=5432):
         self.port = free_port()
         self.management = free_port()
         java = os.path.join(os.environ["JAVA_HOME"], "bin", "java")
         args = [java] + JVM_OPTIONS + [
             f"-Dquarkus.http.port={self.port}", f"-Dquarkus.management.port={self.management}",
-            f"-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/{db}",
+            f"-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:{pg_port}/{db}",
             f"-Dquarkus.datasource.username={PGUSER}", f"-Dquarkus.datasource.password={PGPASSWORD}",
             "-Dquarkus.log.category.\"io.mvrefresh\".level=WARN",
             f"-Dmvrefresh.admin.token={TOKEN}", "-Dmvrefresh.instance=bench"]
@@ -245,8 +245,8 @@ class PsqlSession:
     """One long-lived session of the real psql binary, fed statement by statement: a connection an
     application's pool keeps open. Each statement must print exactly one line (-At)."""
 
-    def __init__(self, db):
-        self.process = subprocess.Popen(PSQL + ["-d", db, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, db, port=5432):
+        self.process = subprocess.Popen(PSQL + ["-p", str(port), "-d", db, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, bufsize=1, env={**os.environ, "PGPASSWORD": PGPASSWORD})
 
     def one(self, sql):
@@ -342,4 +342,141 @@ class RedisServer:
         import shutil
         self.process.terminate()
         self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _crc16_table():
+    table = []
+    for byte in range(256):
+        crc = byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+        table.append(crc & 0xFFFF)
+    return table
+
+
+_CRC16 = _crc16_table()
+
+
+def key_slot(key):
+    """The Redis Cluster hash slot of {key} (CRC16/XMODEM mod 16384, hash tags honoured)."""
+    data = key.encode() if isinstance(key, str) else key
+    start = data.find(b"{")
+    if start >= 0:
+        end = data.find(b"}", start + 1)
+        if end > start + 1:
+            data = data[start + 1:end]
+    crc = 0
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFF) ^ _CRC16[((crc >> 8) ^ byte) & 0xFF]
+    return crc % 16384
+
+
+class RedisCluster:
+    """A Redis Cluster of the benchmark's own: {primaries} redis-server processes on free ports
+    (bus ports too), no replicas, no persistence, slots spread by redis-cli --cluster create."""
+
+    def __init__(self, primaries=3):
+        self.dir = tempfile.mkdtemp(prefix="mvrefresh-bench-cluster")
+        self.ports = [free_port() for _ in range(primaries)]
+        self.processes = []
+        for port in self.ports:
+            node = os.path.join(self.dir, str(port))
+            os.makedirs(node)
+            self.processes.append(subprocess.Popen(
+                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                 "--cluster-port", str(free_port()), "--cluster-config-file", os.path.join(node, "nodes.conf"),
+                 "--save", "", "--appendonly", "no", "--dir", node], stdout=subprocess.DEVNULL))
+
+        def answers(port):
+            try:
+                client = RedisClient(port)
+                client.command("PING")
+                client.close()
+                return True
+            except OSError:
+                return False
+        for port in self.ports:
+            wait_for(lambda: answers(port), timeout=10)
+        subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{port}" for port in self.ports],
+                        "--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True)
+        wait_for(lambda: all(b"cluster_state:ok" in RedisClient(port).command("CLUSTER", "INFO") for port in self.ports),
+                 timeout=30)
+        self.owner = {}
+        for start, end, primary, *_ in RedisClient(self.ports[0]).command("CLUSTER", "SLOTS"):
+            for slot in range(start, end + 1):
+                self.owner[slot] = int(primary[1])
+
+    def hosts(self):
+        return ",".join(f"redis://127.0.0.1:{port}" for port in self.ports)
+
+    def load(self, keys):
+        """SETs each key on the primary owning its slot, through redis-cli --pipe."""
+        by_port = {port: [] for port in self.ports}
+        for key in keys:
+            by_port[self.owner[key_slot(key)]].append(resp("SET", key, "cached"))
+        for port, commands in by_port.items():
+            subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=b"".join(commands), check=True, capture_output=True)
+
+    def count(self, pattern):
+        total = 0
+        for port in self.ports:
+            total += int(subprocess.run(f"redis-cli -p {port} --scan --pattern '{pattern}' | sort -u | wc -l", shell=True,
+                                        capture_output=True, text=True).stdout.strip())
+        return total
+
+    def stop(self):
+        import shutil
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class StreamingPair:
+    """A PostgreSQL primary and a streaming standby of the benchmark's own (initdb, then
+    pg_basebackup -R) on free ports, from the installed PostgreSQL; run as the postgres user when
+    the benchmark runs as root. {standby_settings} go into the standby's configuration."""
+
+    def __init__(self, standby_settings=None):
+        self.dir = tempfile.mkdtemp(prefix="mvrefresh-bench-pair")
+        version = sorted(os.listdir("/usr/lib/postgresql"), key=lambda v: int("".join(c for c in v if c.isdigit()) or 0))[-1]
+        self.bin = f"/usr/lib/postgresql/{version}/bin"
+        self.as_server = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.primary_port, self.standby_port = free_port(), free_port()
+        primary, standby = os.path.join(self.dir, "primary"), os.path.join(self.dir, "standby")
+        self._own()
+        self._run("initdb", "-D", primary, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        with open(os.path.join(primary, "postgresql.conf"), "a") as conf:
+            conf.write(f"port = {self.primary_port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{self.dir}'\n"
+                       "fsync = off\nfull_page_writes = off\n")
+        self._run("pg_ctl", "-D", primary, "-l", os.path.join(self.dir, "primary.log"), "-w", "start")
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres", "-D", standby, "-R",
+                  "-X", "stream", "--no-sync")
+        with open(os.path.join(standby, "postgresql.auto.conf"), "a") as conf:
+            conf.write(f"port = {self.standby_port}\nprimary_conninfo = 'host=127.0.0.1 port={self.primary_port} user=postgres"
+                       f" application_name=reporting-1'\n")
+            for key, value in (standby_settings or {}).items():
+                conf.write(f"{key} = '{value}'\n")
+        self._own()
+        self._run("pg_ctl", "-D", standby, "-l", os.path.join(self.dir, "standby.log"), "-w", "start")
+
+    def _own(self):
+        if self.as_server:
+            subprocess.run(["chown", "-R", "postgres:postgres", self.dir], check=True)
+
+    def _run(self, program, *args):
+        subprocess.run(self.as_server + [os.path.join(self.bin, program), *args], check=True, capture_output=True)
+
+    def psql(self, sql, db="postgres", standby=False):
+        port = self.standby_port if standby else self.primary_port
+        return subprocess.run(PSQL + ["-p", str(port), "-d", db, "-c", sql], check=True, capture_output=True, text=True,
+                              env={**os.environ, "PGPASSWORD": PGPASSWORD}).stdout.strip()
+
+    def stop(self):
+        import shutil
+        for node in ("standby", "primary"):
+            subprocess.run(self.as_server + [os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.dir, node), "-m",
+                                             "immediate", "-w", "stop"], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -18,6 +18,9 @@ import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +45,9 @@ import java.util.function.Supplier;
  * and when matches are sparse (50 in a SCAN of 1,000 slots) gathering them saves most UNLINK round
  * trips. At most about {@code scan-count} names are held in memory. Every command has a timeout,
  * so a hung Redis fails the attempt instead of stalling it.
+ *
+ * <p>On a Redis Cluster ({@link ClusterKeys}) a pattern is walked on every primary, names are
+ * unlinked slot by slot, and a tag's draining set is named so that it shares the tag's slot.
  */
 @ApplicationScoped
 public class CacheInvalidator {
@@ -59,9 +65,11 @@ public class CacheInvalidator {
     private final int scanCount;
     private final Duration commandTimeout;
     private final Optional<String> channel;
+    private final ClusterKeys cluster;
 
-    public CacheInvalidator(ReactiveRedisDataSource redis, CacheMetrics metrics, ObjectMapper json, Clock clock,
-            GlobalSettings config) {
+    public CacheInvalidator(ReactiveRedisDataSource redis, ClusterKeys cluster, CacheMetrics metrics, ObjectMapper json,
+            Clock clock, GlobalSettings config) {
+        this.cluster = cluster;
         this.keys = redis.key();
         this.sets = redis.set(String.class);
         this.counters = redis.value(Long.class);
@@ -107,8 +115,45 @@ public class CacheInvalidator {
     }
 
     private Uni<Void> unlinkMatching(String pattern, AtomicLong removed) {
+        if (cluster.enabled()) {
+            return cluster.onEveryPrimary(primary -> {
+                NodeScan scan = new NodeScan(primary, pattern, scanCount);
+                return drain(scan::hasNext, scan::next, new ArrayList<>(), removed);
+            });
+        }
         ReactiveKeyScanCursor<String> cursor = keys.scan(new KeyScanArgs().match(pattern).count(scanCount));
         return drain(() -> cursor.hasNext(), () -> cursor.next(), new ArrayList<>(), removed);
+    }
+
+    /** A SCAN cursor on one cluster node (the data source's cursor goes to whichever node it likes). */
+    private static final class NodeScan {
+
+        private final Redis node;
+        private final String pattern;
+        private final int count;
+        private String cursor = "0";
+        private boolean started;
+
+        NodeScan(Redis node, String pattern, int count) {
+            this.node = node;
+            this.pattern = pattern;
+            this.count = count;
+        }
+
+        boolean hasNext() {
+            return !started || !cursor.equals("0");
+        }
+
+        Uni<List<String>> next() {
+            started = true;
+            return node.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count))
+                    .map(page -> {
+                        cursor = page.get(0).toString();
+                        List<String> found = new ArrayList<>(page.get(1).size());
+                        page.get(1).forEach(key -> found.add(key.toString()));
+                        return found;
+                    });
+        }
     }
 
     /**
@@ -117,7 +162,12 @@ public class CacheInvalidator {
      * short by a failure is finished first on the retry.
      */
     private Uni<Void> invalidateTag(String tag, AtomicLong removed) {
-        String draining = tag + DRAINING_SUFFIX;
+        String draining;
+        try {
+            draining = drainingKey(tag);
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().failure(e);
+        }
         return drainSet(draining, removed)
                 .call(() -> bounded(keys.type(tag)).invoke(type -> {
                     // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
@@ -144,6 +194,25 @@ public class CacheInvalidator {
                             }
                             return drainSet(draining, removed);
                         }));
+    }
+
+    /**
+     * Where {@code tag}'s members wait while they are deleted. On a cluster it must share the tag's
+     * slot, or the RENAMENX fails with CROSSSLOT: a tag with a hash tag keeps it, any other is
+     * wrapped in one.
+     */
+    String drainingKey(String tag) {
+        if (!cluster.enabled()) {
+            return tag + DRAINING_SUFFIX;
+        }
+        int slot = ClusterKeys.slotOf(tag);
+        for (String candidate : List.of(tag + DRAINING_SUFFIX, "{" + tag + "}" + DRAINING_SUFFIX)) {
+            if (ClusterKeys.slotOf(candidate) == slot) {
+                return candidate;
+            }
+        }
+        throw new IllegalArgumentException("tag key " + tag + " cannot be drained on a Redis Cluster: no name for its draining"
+                + " set falls in its slot; give the tag a hash tag, e.g. {" + tag.replace("{", "").replace("}", "") + "}");
     }
 
     private Uni<Void> drainSet(String set, AtomicLong removed) {
@@ -173,7 +242,8 @@ public class CacheInvalidator {
             return Uni.createFrom().item(0);
         }
         // SCAN may return a key twice; UNLINK counts only keys that existed, so the total stays exact.
-        return bounded(keys.unlink(batch.toArray(String[]::new))).invoke(count -> removed.addAndGet(count));
+        Uni<Integer> unlinked = cluster.enabled() ? cluster.unlink(batch) : keys.unlink(batch.toArray(String[]::new));
+        return bounded(unlinked).invoke(count -> removed.addAndGet(count));
     }
 
     private Uni<Void> publish(InvalidationRequest request, long keysRemoved) {

@@ -41,7 +41,7 @@ public class InstancePresence {
         if (stopped) {
             return;
         }
-        PgConnection.connect(vertx, pools.presenceOptions())
+        pools.openPresenceSession(vertx)
                 .call(conn -> conn.preparedQuery(TAKE).execute(Tuple.of(instance)).invoke(rows -> {
                     if (!rows.iterator().next().getBoolean("held")) {
                         throw new IllegalStateException("another process runs as instance " + instance

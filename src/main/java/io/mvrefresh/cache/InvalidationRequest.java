@@ -8,18 +8,24 @@ import java.time.Instant;
  * The cache keys of one successful refresh, waiting to be invalidated.
  *
  * @param refreshedAt when the refresh committed (strictly before anything is invalidated)
+ * @param walPosition a WAL position at or after the refresh's commit, which standbys are to
+ *     replay before the keys go; {@link #POSITION_UNKNOWN} when not known (then the primary's
+ *     position when the wait begins, later still, stands in for it)
  * @param attempts failed attempts so far, for the retry log
  * @param removedSoFar keys that failed attempts removed before failing, so the count reported
  *     when it is done covers every attempt
  */
-public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules, int attempts,
-        long removedSoFar) {
+public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, long walPosition, InvalidationRules rules,
+        int attempts, long removedSoFar) {
 
-    public static InvalidationRequest of(ViewId view, long runId, Instant refreshedAt, InvalidationRules rules) {
-        return new InvalidationRequest(view, runId, refreshedAt, rules, 0, 0);
+    public static final long POSITION_UNKNOWN = -1;
+
+    public static InvalidationRequest of(ViewId view, long runId, Instant refreshedAt, long walPosition,
+            InvalidationRules rules) {
+        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, 0, 0);
     }
 
     InvalidationRequest failedOnce(long removedBeforeFailing) {
-        return new InvalidationRequest(view, runId, refreshedAt, rules, attempts + 1, removedBeforeFailing);
+        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, attempts + 1, removedBeforeFailing);
     }
 }

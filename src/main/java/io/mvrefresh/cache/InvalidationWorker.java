@@ -3,6 +3,7 @@ package io.mvrefresh.cache;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.metrics.CacheMetrics;
+import io.mvrefresh.refresh.RefreshOutcome;
 import io.mvrefresh.retry.Backoff;
 import io.mvrefresh.runs.RunFinished;
 import io.mvrefresh.runs.RunInvalidated;
@@ -20,8 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * Drains the {@link InvalidationQueue} one invalidation at a time, so Redis trouble never reaches
- * a refresh: a refresh only enqueues. An attempt that fails is retried after an exponential
+ * Drains the {@link InvalidationQueue} one invalidation at a time, in commit order, so Redis trouble
+ * (or a standby replaying slowly, see {@link StandbyReplay}) never reaches a refresh: a refresh only
+ * enqueues. An attempt that fails is retried after an exponential
  * backoff with jitter (250 ms doubling up to 30 s); the first success drains the rest at once.
  */
 @ApplicationScoped
@@ -31,6 +33,7 @@ public class InvalidationWorker {
 
     private final InvalidationQueue queue;
     private final CacheInvalidator invalidator;
+    private final StandbyReplay replay;
     private final CacheMetrics metrics;
     private final OwedInvalidationStore store;
     private final Vertx vertx;
@@ -42,9 +45,9 @@ public class InvalidationWorker {
     private final boolean logSuccesses;
     private final Clock clock;
 
-    public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, CacheMetrics metrics,
-            OwedInvalidationStore store,
-            Event<RunInvalidated> invalidated, GlobalSettings settings, Clock clock, Vertx vertx) {
+    public InvalidationWorker(InvalidationQueue queue, CacheInvalidator invalidator, StandbyReplay replay, CacheMetrics metrics,
+            OwedInvalidationStore store, Event<RunInvalidated> invalidated, GlobalSettings settings, Clock clock, Vertx vertx) {
+        this.replay = replay;
         this.invalidated = invalidated;
         this.logSuccesses = settings.log().successes();
         this.clock = clock;
@@ -55,12 +58,18 @@ public class InvalidationWorker {
         this.vertx = vertx;
     }
 
-    /** A committed refresh of a view with invalidation rules queues its invalidation: Redis never delays a refresh. */
+    /**
+     * A committed refresh of a view with invalidation rules queues its invalidation: Redis never
+     * delays a refresh. One that changed no row leaves every key (and publishes nothing): what the
+     * keys hold is still what the view holds.
+     */
     void onRunFinished(@Observes RunFinished finished) {
         InvalidationRules rules = finished.settings().invalidation();
-        if (finished.refreshed() && !rules.isEmpty()) {
+        if (finished.run().outcome() instanceof RefreshOutcome.Refreshed refreshed && !finished.run().record().changedNothing()
+                && !rules.isEmpty()) {
             RunRecord record = finished.run().record();
-            submit(InvalidationRequest.of(record.view(), record.id(), record.finishedAt(), rules));
+            submit(InvalidationRequest.of(record.view(), record.id(), record.finishedAt(),
+                    refreshed.walPosition() > 0 ? refreshed.walPosition() : InvalidationRequest.POSITION_UNKNOWN, rules));
         }
     }
 
@@ -93,8 +102,9 @@ public class InvalidationWorker {
             return;
         }
         AtomicLong removed = new AtomicLong(request.removedSoFar());
-        invalidator.invalidate(request, removed).subscribe().with(ignored -> succeeded(request, removed.get()),
-                failure -> failed(request.failedOnce(removed.get()), failure));
+        replay.awaitReplayed(request).flatMap(replayed -> invalidator.invalidate(request, removed))
+                .subscribe().with(ignored -> succeeded(request, removed.get()),
+                        failure -> failed(request.failedOnce(removed.get()), failure));
     }
 
     private void succeeded(InvalidationRequest request, long removed) {

@@ -68,7 +68,8 @@ public class OwedInvalidations {
                         Log.infof("refresh #%d %s: its cache invalidation was not done yet; doing it now", invalidation.runId(),
                                 invalidation.view().quoted());
                         worker.submit(InvalidationRequest.of(invalidation.view(), invalidation.runId(),
-                                invalidation.refreshedAt() == null ? now : invalidation.refreshedAt(), rules));
+                                invalidation.refreshedAt() == null ? now : invalidation.refreshedAt(),
+                                InvalidationRequest.POSITION_UNKNOWN, rules));
                     }
                     return cleared.replaceWith(owed.size());
                 });

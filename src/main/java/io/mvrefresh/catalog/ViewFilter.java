@@ -1,8 +1,8 @@
 package io.mvrefresh.catalog;
 
+import io.mvrefresh.vocabulary.Glob;
 import io.mvrefresh.vocabulary.ViewId;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Discovery's include/exclude globs. A glob with a dot is matched against {@code schema.name},
@@ -10,12 +10,12 @@ import java.util.regex.Pattern;
  */
 public final class ViewFilter {
 
-    private final List<Glob> include;
-    private final List<Glob> exclude;
+    private final List<ViewGlob> include;
+    private final List<ViewGlob> exclude;
 
     public ViewFilter(List<String> include, List<String> exclude) {
-        this.include = include.stream().map(Glob::new).toList();
-        this.exclude = exclude.stream().map(Glob::new).toList();
+        this.include = include.stream().map(ViewGlob::new).toList();
+        this.exclude = exclude.stream().map(ViewGlob::new).toList();
     }
 
     /** Whether discovery keeps {@code view}. */
@@ -23,26 +23,14 @@ public final class ViewFilter {
         return include.stream().anyMatch(g -> g.matches(view)) && exclude.stream().noneMatch(g -> g.matches(view));
     }
 
-    private record Glob(boolean qualified, Pattern pattern) {
+    private record ViewGlob(boolean qualified, Glob glob) {
 
-        Glob(String glob) {
-            this(glob.indexOf('.') >= 0, toRegex(glob.trim()));
+        ViewGlob(String glob) {
+            this(glob.indexOf('.') >= 0, new Glob(glob.trim()));
         }
 
         boolean matches(ViewId view) {
-            return pattern.matcher(qualified ? view.toString() : view.name()).matches();
-        }
-
-        private static Pattern toRegex(String glob) {
-            StringBuilder regex = new StringBuilder();
-            for (char ch : glob.toCharArray()) {
-                switch (ch) {
-                    case '*' -> regex.append(".*");
-                    case '?' -> regex.append('.');
-                    default -> regex.append(Pattern.quote(String.valueOf(ch)));
-                }
-            }
-            return Pattern.compile(regex.toString(), Pattern.DOTALL);
+            return glob.matches(qualified ? view.toString() : view.name());
         }
     }
 }

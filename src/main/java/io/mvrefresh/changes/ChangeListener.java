@@ -8,7 +8,6 @@ import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.logging.Log;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
-import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,8 +74,7 @@ public class ChangeListener {
         if (stopped) {
             return;
         }
-        PgConnectOptions options = pools.listenOptions();
-        PgConnection.connect(vertx, options)
+        pools.openListenSession(vertx)
                 .call(conn -> conn.query("LISTEN " + ViewId.quoteIdentifier(channel)).execute()
                         // A connection whose LISTEN failed is closed, not leaked.
                         .onFailure().call(failure -> conn.close().onFailure().recoverWithNull()))

@@ -90,7 +90,10 @@ public final class Configuration {
                         values.integer("mvrefresh.invalidation.scan-count", config.invalidation().scanCount(), 1, 1000),
                         values.integer("mvrefresh.invalidation.queue-capacity", config.invalidation().queueCapacity(), 1, 1000),
                         values.positiveDuration("mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout(),
-                                Duration.ofSeconds(5))),
+                                Duration.ofSeconds(5)),
+                        standbys(values, config.invalidation().replicas()),
+                        values.positiveDuration("mvrefresh.invalidation.replica-wait-max",
+                                config.invalidation().replicaWaitMax(), Duration.ofSeconds(10))),
                 // A Secret made from a file ending in a newline must still authenticate.
                 new GlobalSettings.Admin(config.admin().token().map(String::trim).filter(token -> !token.isEmpty())),
                 health,
@@ -115,6 +118,14 @@ public final class Configuration {
         return new Configuration(global, views);
     }
 
+    private static StandbySelection standbys(SettingValues values, String text) {
+        return StandbySelection.parse(text).orElseGet(() -> {
+            values.problem("mvrefresh.invalidation.replicas=" + text
+                    + ": write all, off, or a comma list of standby application_name globs (e.g. reporting-*,analytics)");
+            return StandbySelection.ALL;
+        });
+    }
+
     /** Every key mvrefresh reads; anything else under {@code mvrefresh.} is a typo. */
     static final class ConfigKeys {
 
@@ -136,7 +147,8 @@ public final class Configuration {
                 "scheduler.timers",
                 "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
                 "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
-                "invalidation.command-timeout", "admin.token", "health.ready-requires-database", "health.liveness-timeout",
+                "invalidation.command-timeout", "invalidation.replicas", "invalidation.replica-wait-max", "admin.token",
+                "health.ready-requires-database", "health.liveness-timeout",
                 "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval", "metrics.per-view-histograms",
                 "log.successes");
 

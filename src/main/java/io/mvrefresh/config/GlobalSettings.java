@@ -46,7 +46,8 @@ public record GlobalSettings(
     }
 
     /** {@code mvrefresh.invalidation.*}; an empty channel is none. */
-    public record Invalidation(Optional<String> channel, int scanCount, int queueCapacity, Duration commandTimeout) {
+    public record Invalidation(Optional<String> channel, int scanCount, int queueCapacity, Duration commandTimeout,
+            StandbySelection replicas, Duration replicaWaitMax) {
     }
 
     /** {@code mvrefresh.admin.*}; the token trimmed, empty when unset or blank. */

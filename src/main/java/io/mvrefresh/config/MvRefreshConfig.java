@@ -308,6 +308,19 @@ public interface MvRefreshConfig {
         @WithName("command-timeout")
         @WithDefault("5s")
         String commandTimeout();
+
+        /**
+         * Which physical standbys an invalidation waits for (until each has replayed the refresh's
+         * commit): {@code all}, {@code off}, or a comma list of globs of their
+         * {@code application_name}. Defaults to {@code all}.
+         */
+        @WithDefault("all")
+        String replicas();
+
+        /** How long an invalidation waits for standbys at most; then it goes ahead (and says so). Defaults to {@code 10s}. */
+        @WithName("replica-wait-max")
+        @WithDefault("10s")
+        String replicaWaitMax();
     }
 
     /** Admin API. */

@@ -17,8 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * Cache invalidation meters: {@code mvrefresh_cache_invalidation_duration_seconds},
- * {@code mvrefresh_cache_keys_invalidated_total}, {@code mvrefresh_cache_invalidation_failures_total}
- * and {@code mvrefresh_cache_invalidation_pending}.
+ * {@code mvrefresh_cache_keys_invalidated_total}, {@code mvrefresh_cache_invalidation_failures_total},
+ * {@code mvrefresh_cache_invalidation_pending}, {@code mvrefresh_cache_invalidation_replica_wait_seconds} and
+ * {@code mvrefresh_cache_invalidation_replica_timeouts_total}.
  */
 @Startup // the pending gauge must exist from the start, not from the first invalidation
 @ApplicationScoped
@@ -70,6 +71,22 @@ public class CacheMetrics {
             perView = perViewSetting.get();
         }
         return perView;
+    }
+
+    /** An invalidation waited this long for the standbys to replay its refresh. */
+    public void replicaWaited(Duration took) {
+        Timer.builder("mvrefresh.cache.invalidation.replica.wait")
+                .description("Time an invalidation waited for standbys to replay its refresh")
+                .register(registry)
+                .record(took);
+    }
+
+    /** An invalidation stopped waiting for standbys at replica-wait-max and went ahead. */
+    public void replicaWaitTimedOut() {
+        Counter.builder("mvrefresh.cache.invalidation.replica.timeouts")
+                .description("Invalidations that went ahead at replica-wait-max before every standby had replayed the refresh")
+                .register(registry)
+                .increment();
     }
 
     /** An invalidation attempt failed (it is retried). */

@@ -2,8 +2,11 @@ package io.mvrefresh.pools;
 
 import io.mvrefresh.config.MvRefreshConfig;
 import io.quarkus.arc.Arc;
+import io.quarkus.logging.Log;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -13,6 +16,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * mvrefresh's two connection pools, built from the datasource Quarkus configures (URL,
@@ -25,6 +29,10 @@ import java.util.Map;
  * {@code /refresh} for refresh sessions) so a DBA can see and cancel them, and housekeeping
  * sessions start with a statement and a lock timeout, so no statement of theirs waits without
  * bound. Refreshes set their own timeouts per transaction.
+ *
+ * <p>Those session settings are applied with {@code set_config} right after connecting, not sent
+ * as startup parameters: a pooler in between (PgBouncer) refuses startup parameters it does not
+ * track, or drops them when told to ignore them.
  */
 @Singleton
 public class Pools implements PgPoolCreator {
@@ -67,12 +75,25 @@ public class Pools implements PgPoolCreator {
     @Override
     public Pool create(Input input) {
         configured = List.copyOf(input.pgConnectOptionsList());
-        refreshes = new RefreshSessions(input.vertx(), sessions(input.pgConnectOptionsList(), applicationName + "/refresh",
-                REFRESH_SESSION), concurrency, sessionMaxRuns);
+        refreshes = new RefreshSessions(input.vertx(), sessions(configured, applicationName + "/refresh"),
+                setup(configured, REFRESH_SESSION), concurrency, sessionMaxRuns);
+        String housekeeping = setup(configured, HOUSEKEEPING_SESSION);
         return PgBuilder.pool()
                 .with(input.poolOptions())
-                .connectingTo(List
-                        .<SqlConnectOptions>copyOf(sessions(input.pgConnectOptionsList(), applicationName, HOUSEKEEPING_SESSION)))
+                .connectingTo(List.<SqlConnectOptions>copyOf(sessions(configured, applicationName)))
+                // Each new connection gets its settings before the pool hands it out.
+                .withConnectHandler(conn -> {
+                    if (housekeeping == null) {
+                        conn.close();
+                        return;
+                    }
+                    conn.query(housekeeping).execute().onComplete(set -> {
+                        if (set.failed()) {
+                            Log.warnf("could not set the session's timeouts (%s): %s", housekeeping, set.cause().getMessage());
+                        }
+                        conn.close();
+                    });
+                })
                 .using(input.vertx())
                 .build();
     }
@@ -94,32 +115,49 @@ public class Pools implements PgPoolCreator {
         }
     }
 
-    /** Options for the connection that LISTENs for change notifications (one, outside both pools). */
-    public PgConnectOptions listenOptions() {
-        refreshes();
-        return sessions(configured, applicationName + "/listen", REFRESH_SESSION).getFirst();
+    /** Opens the connection that LISTENs for change notifications (one, outside both pools). */
+    public Uni<PgConnection> openListenSession(io.vertx.mutiny.core.Vertx vertx) {
+        return openDedicated(vertx, "/listen");
     }
 
-    /** Options for the connection that holds this instance's presence lock (one, outside both pools). */
-    public PgConnectOptions presenceOptions() {
-        refreshes();
-        return sessions(configured, applicationName + "/presence", REFRESH_SESSION).getFirst();
+    /** Opens the connection that holds this instance's presence lock (one, outside both pools). */
+    public Uni<PgConnection> openPresenceSession(io.vertx.mutiny.core.Vertx vertx) {
+        return openDedicated(vertx, "/presence");
     }
 
-    private static List<PgConnectOptions> sessions(List<PgConnectOptions> configured, String name, Map<String, String> settings) {
+    private Uni<PgConnection> openDedicated(io.vertx.mutiny.core.Vertx vertx, String suffix) {
+        refreshes();
+        String setup = setup(configured, REFRESH_SESSION);
+        return PgConnection.connect(vertx, sessions(configured, applicationName + suffix).getFirst())
+                .call(conn -> setup == null
+                        ? Uni.createFrom().voidItem()
+                        : conn.query(setup).execute().replaceWithVoid()
+                                .onFailure().call(failure -> conn.close().onFailure().recoverWithNull()));
+    }
+
+    private static List<PgConnectOptions> sessions(List<PgConnectOptions> configured, String name) {
         return configured.stream().map(options -> {
             PgConnectOptions session = new PgConnectOptions(options);
             // Lets the kernel notice a peer that vanished; mvrefresh's own deadlines do not wait for it.
             session.setTcpKeepAlive(true);
             session.addProperty("application_name", name);
-            settings.forEach((key, value) -> {
-                // An operator's own value (quarkus.datasource.reactive.additional-properties) wins.
-                if (!session.getProperties().containsKey(key)) {
-                    session.addProperty(key, value);
-                }
-            });
             return session;
         }).toList();
+    }
+
+    /**
+     * The statement that gives a new session {@code settings}, or null when there is none to give.
+     * An operator's own value ({@code quarkus.datasource.reactive.additional-properties}) wins: it
+     * goes as a startup parameter, and the setting is left out here. The values are constants.
+     */
+    static String setup(List<PgConnectOptions> configured, Map<String, String> settings) {
+        Map<String, String> own = configured.isEmpty() ? Map.of() : configured.getFirst().getProperties();
+        String calls = settings.entrySet().stream()
+                .filter(setting -> !own.containsKey(setting.getKey()))
+                .sorted(Map.Entry.comparingByKey())
+                .map(setting -> "set_config('" + setting.getKey() + "', '" + setting.getValue() + "', false)")
+                .collect(Collectors.joining(", "));
+        return calls.isEmpty() ? null : "SELECT " + calls;
     }
 
     /** PostgreSQL keeps 63 bytes of it. */

@@ -31,6 +31,7 @@ public final class RefreshSessions {
 
     private final Vertx vertx;
     private final List<PgConnectOptions> servers;
+    private final String setup;
     private final int capacity;
     private final int maxRuns;
     private final Deque<Session> idle = new ArrayDeque<>();
@@ -41,10 +42,12 @@ public final class RefreshSessions {
 
     /**
      * @param servers where to connect, tried in turn for each new session (as the pool would)
+     * @param setup a statement every new session runs first (its session settings), or null
      * @param maxRuns runs per session before it is replaced; 0 keeps a session until its connection is lost
      */
-    public RefreshSessions(Vertx vertx, List<PgConnectOptions> servers, int capacity, int maxRuns) {
+    public RefreshSessions(Vertx vertx, List<PgConnectOptions> servers, String setup, int capacity, int maxRuns) {
         this.vertx = vertx;
+        this.setup = setup;
         this.servers = List.copyOf(servers);
         this.capacity = capacity;
         this.maxRuns = maxRuns;
@@ -155,21 +158,25 @@ public final class RefreshSessions {
         synchronized (this) {
             server = servers.get(Math.floorMod(nextServer++, servers.size()));
         }
-        io.vertx.pgclient.PgConnection.connect(vertx, server).onComplete(connected -> {
-            if (connected.failed()) {
-                pending.completeExceptionally(connected.cause());
-                sessionGone();
-                return;
-            }
-            Session session = new Session(PgConnection.newInstance(connected.result()));
-            connected.result().closeHandler(closed -> session.lost = true);
-            // The server ending the session (FATAL 57P01 and the like) surfaces here; the session
-            // is dropped and nothing more needs saying.
-            connected.result().exceptionHandler(failure -> session.lost = true);
-            if (!pending.complete(session)) {
-                handOver(session).subscribe().with(done -> {}, failure -> {});
-            }
-        });
+        io.vertx.pgclient.PgConnection.connect(vertx, server).compose(conn -> setup == null
+                ? io.vertx.core.Future.succeededFuture(conn)
+                : conn.query(setup).execute().<io.vertx.pgclient.PgConnection>map(set -> conn)
+                        .recover(failure -> conn.close().transform(closed -> io.vertx.core.Future.failedFuture(failure))))
+                .onComplete(connected -> {
+                    if (connected.failed()) {
+                        pending.completeExceptionally(connected.cause());
+                        sessionGone();
+                        return;
+                    }
+                    Session session = new Session(PgConnection.newInstance(connected.result()));
+                    connected.result().closeHandler(closed -> session.lost = true);
+                    // The server ending the session (FATAL 57P01 and the like) surfaces here; the session
+                    // is dropped and nothing more needs saying.
+                    connected.result().exceptionHandler(failure -> session.lost = true);
+                    if (!pending.complete(session)) {
+                        handOver(session).subscribe().with(done -> {}, failure -> {});
+                    }
+                });
     }
 
     private Uni<Void> release(Session session) {

@@ -19,6 +19,7 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,6 +65,7 @@ public class RefreshExecutor {
     private final Clock clock;
     private final String instance;
     private final boolean logSuccesses;
+    private final boolean waitsForStandbys;
 
     public RefreshExecutor(Pools pools, CatalogReader catalog, StateStore state, OutcomeBacklog backlog, Clock clock,
             GlobalSettings config) {
@@ -74,6 +76,7 @@ public class RefreshExecutor {
         this.clock = clock;
         this.instance = config.instance();
         this.logSuccesses = config.log().successes();
+        this.waitsForStandbys = config.invalidation().replicas().enabled();
     }
 
     /** Runs {@code job}; the Uni never fails, every problem becomes the run's outcome. */
@@ -95,7 +98,7 @@ public class RefreshExecutor {
                         + "); the connection was closed as half-open"))
                 .onFailure().recoverWithUni(failure -> {
                     RefreshOutcome outcome = FailureClassifier.classify(failure, attempted.get());
-                    CompletedRun run = completed(job, outcome, startedAt, Optional.empty());
+                    CompletedRun run = completed(job, outcome, startedAt, Optional.empty(), null);
                     if (outcome instanceof RefreshOutcome.AlreadyFresh || outcome instanceof RefreshOutcome.WaitingForRelated) {
                         return Uni.createFrom().item(run);
                     }
@@ -122,7 +125,7 @@ public class RefreshExecutor {
     private Uni<CompletedRun> refreshInTransaction(SqlConnection conn, RefreshJob job, Instant startedAt,
             AtomicReference<AppliedMode> attempted) {
         return Uni.combine().all()
-                .unis(conn.query("BEGIN").execute(),
+                .unis(conn.query("BEGIN").execute().call(() -> askStandbysForFeedback(conn, job)),
                         AdvisoryLocks.limitAndTryLock(conn, job.view(), job.upstream(), job.settings().timeout(),
                                 job.settings().lockTimeout()),
                         catalog.current(conn, job.view()),
@@ -151,20 +154,25 @@ public class RefreshExecutor {
                             ? checked.fingerprint()
                             : null;
                     checkStillDue(job, view, checked.stored(), fingerprint);
-                    Uni<Refreshing> refreshed = conn.query(refreshStatement(view, mode)).execute()
-                            .replaceWith(new Refreshing(mode, fingerprint));
+                    Uni<Refreshing> refreshed = refresh(conn, view, mode)
+                            .map(rowsChanged -> new Refreshing(mode, fingerprint, rowsChanged));
                     return job.settings().afterSql().isEmpty() ? refreshed : refreshed.call(() -> afterSql(conn, job, mode));
                 })
                 .flatMap(refreshing -> {
                     // The success rows commit with the refreshed contents or not at all: if writing
                     // them fails, the COMMIT behind them only ends the aborted transaction.
                     CompletedRun run = completed(job, new RefreshOutcome.Refreshed(refreshing.mode()), startedAt,
-                            Optional.empty());
+                            Optional.empty(), refreshing.rowsChanged());
+                    // A refresh that changed no row owes its cache and its readers nothing.
+                    boolean changed = !run.record().changedNothing();
+                    boolean invalidates = changed && !job.settings().invalidation().isEmpty();
                     return Uni.combine().all()
-                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(),
-                                    !job.settings().invalidation().isEmpty(), job.readers()),
-                                    conn.query("COMMIT").execute())
-                            .with((stored, committed) -> new CompletedRun(run.job(), run.outcome(), run.record(),
+                            .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(), invalidates,
+                                    changed ? job.readers() : List.of()),
+                                    conn.query("COMMIT").execute(),
+                                    invalidates ? walPosition(conn) : Uni.createFrom().item(0L))
+                            .with((stored, committed, position) -> new CompletedRun(run.job(),
+                                    new RefreshOutcome.Refreshed(refreshing.mode(), position), run.record(),
                                     Optional.of(stored)));
                 });
     }
@@ -182,10 +190,68 @@ public class RefreshExecutor {
                 });
     }
 
+    /*
+     * A commit made under synchronous_commit = remote_apply carries a flag that makes every
+     * standby report its replay position the moment it applies it, instead of at its next status
+     * interval (10 s by default): the invalidation waiting for that position goes as soon as the
+     * standby shows the refresh. The commit itself waits for synchronous standbys only, so where
+     * there are any the setting is left alone: a refresh never waits for a standby's replay.
+     */
+    private static final String STANDBY_FEEDBACK = "SELECT set_config('synchronous_commit', 'remote_apply', true)"
+            + " WHERE current_setting('synchronous_standby_names') = ''";
+
+    private Uni<Void> askStandbysForFeedback(SqlConnection conn, RefreshJob job) {
+        if (!waitsForStandbys || job.settings().invalidation().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return conn.query(STANDBY_FEEDBACK).execute().replaceWithVoid();
+    }
+
     private record Checked(Optional<CatalogView> current, StoredFreshness stored, String fingerprint) {
     }
 
-    private record Refreshing(AppliedMode mode, String fingerprint) {
+    private record Refreshing(AppliedMode mode, String fingerprint, Long rowsChanged) {
+    }
+
+    /*
+     * The view's insert and delete counts of this transaction. PostgreSQL keeps a backend's counts
+     * pending until it reports them, between transactions, so they may hold earlier transactions'
+     * counts too: only the difference across the REFRESH, read in its own transaction, is its own.
+     * A CONCURRENTLY refresh fills a separate temporary relation and then deletes and inserts in
+     * the view exactly the rows that differ.
+     */
+    private static final String MERGE_COUNTS = "SELECT pg_stat_get_xact_tuples_inserted($1::bigint::oid)"
+            + " + pg_stat_get_xact_tuples_deleted($1::bigint::oid) AS rows";
+
+    /*
+     * Read in the session that committed, right after its COMMIT (pipelined behind it): the
+     * insert position is at or after the commit record, so a standby past it has the refresh.
+     */
+    private static final String WAL_POSITION = "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint AS position";
+
+    private static Uni<Long> walPosition(SqlConnection conn) {
+        // Never fails a committed run: unknown, the invalidation takes the position when it waits,
+        // which is later still.
+        return conn.query(WAL_POSITION).execute().map(rows -> rows.iterator().next().getLong("position"))
+                .onFailure().recoverWithItem(RefreshOutcome.Refreshed.POSITION_UNKNOWN);
+    }
+
+    /**
+     * Runs the REFRESH; answers the rows a CONCURRENTLY refresh's merge deleted plus those it
+     * inserted, or null for a plain refresh, which rewrites every row and so cannot tell.
+     */
+    private static Uni<Long> refresh(SqlConnection conn, CatalogView view, AppliedMode mode) {
+        Uni<?> statement = conn.query(refreshStatement(view, mode)).execute();
+        if (mode != AppliedMode.CONCURRENT) {
+            return statement.replaceWith((Long) null);
+        }
+        Tuple oid = Tuple.of(view.oid());
+        // The first count travels with the REFRESH; the second must wait for it, or a failed
+        // REFRESH would be reported as the aborted transaction's error on the count.
+        return Uni.combine().all().unis(conn.preparedQuery(MERGE_COUNTS).execute(oid), statement)
+                .with((before, refreshed) -> before.iterator().next().getLong("rows"))
+                .flatMap(before -> conn.preparedQuery(MERGE_COUNTS).execute(oid)
+                        .map(after -> after.iterator().next().getLong("rows") - before));
     }
 
     /**
@@ -264,13 +330,24 @@ public class RefreshExecutor {
         return "REFRESH MATERIALIZED VIEW " + (mode == AppliedMode.CONCURRENT ? "CONCURRENTLY " : "") + view.id().quoted();
     }
 
-    private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt, Optional<ViewState> stored) {
+    private CompletedRun completed(RefreshJob job, RefreshOutcome outcome, Instant startedAt, Optional<ViewState> stored,
+            Long rowsChanged) {
         boolean reachedServer = !(outcome instanceof RefreshOutcome.Skipped);
         String error = outcome instanceof RefreshOutcome.Failed failed ? failed.error() : null;
         SkipReason skipReason = outcome instanceof RefreshOutcome.Skipped skipped ? skipped.reason() : null;
         RunRecord record = new RunRecord(job.runId(), job.view(), job.trigger(), outcome.mode(), instance, job.queuedAt(),
-                reachedServer ? startedAt : null, clock.instant(), outcome.outcome(), error, skipReason, null);
+                reachedServer ? startedAt : null, clock.instant(), outcome.outcome(), error, skipReason, null, rowsChanged);
         return new CompletedRun(job, outcome, record, stored);
+    }
+
+    private static String afterRefresh(RefreshJob job, RunRecord record) {
+        boolean invalidates = !job.settings().invalidation().isEmpty();
+        if (record.changedNothing()) {
+            return "; no row changed" + (invalidates ? ", cache keys kept" : "")
+                    + (job.readers().isEmpty() ? "" : ", readers not due");
+        }
+        String rows = record.rowsChanged() == null ? "" : "; " + record.rowsChanged() + " row(s) changed";
+        return rows + (invalidates ? "; invalidating its cache keys" : "");
     }
 
     private void log(RefreshJob job, CompletedRun run) {
@@ -280,8 +357,7 @@ public class RefreshExecutor {
             case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses
                     ? Logger.Level.INFO
                     : Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
-                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis,
-                    job.settings().invalidation().isEmpty() ? "" : "; invalidating its cache keys");
+                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis, afterRefresh(job, record));
             case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
             case RefreshOutcome.AlreadyFresh fresh ->
                 Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());

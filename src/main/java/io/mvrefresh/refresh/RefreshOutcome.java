@@ -13,8 +13,20 @@ public sealed interface RefreshOutcome {
     /** The REFRESH that ran or was attempted; null when none was. */
     AppliedMode mode();
 
-    /** The REFRESH committed. */
-    record Refreshed(AppliedMode mode) implements RefreshOutcome {
+    /**
+     * The REFRESH committed.
+     *
+     * @param walPosition a WAL position at or after its commit record, as bytes from {@code 0/0}; a
+     *     standby that has replayed up to it shows the refreshed rows. 0 when not taken (nothing is
+     *     to be invalidated after it); {@link #POSITION_UNKNOWN} when reading it failed.
+     */
+    record Refreshed(AppliedMode mode, long walPosition) implements RefreshOutcome {
+
+        public static final long POSITION_UNKNOWN = -1;
+
+        public Refreshed(AppliedMode mode) {
+            this(mode, 0);
+        }
 
         @Override
         public Outcome outcome() {

@@ -337,7 +337,8 @@ public final class SchedulingPolicy {
         reindex(entry, now);
         lookAgainAtRelated(entry.id());
         List<ViewId> readers = new ArrayList<>();
-        if (run != null && run.outcome() instanceof RefreshOutcome.Refreshed) {
+        // A refresh that changed no row leaves its readers' results as they were.
+        if (run != null && run.outcome() instanceof RefreshOutcome.Refreshed && !run.record().changedNothing()) {
             for (ViewId reader : graph.downstreamOf(entry.id()).stream().sorted().toList()) {
                 ViewEntry readerEntry = entries.get(reader);
                 if (readerEntry != null && readerEntry.settings().hasTarget()) {

@@ -30,13 +30,14 @@ public class RunHistory {
 
     private static final String INSERT_RUN = """
             INSERT INTO mvrefresh.refresh_run
-                (id, view, schema_name, view_name, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error, skip_reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                (id, view, schema_name, view_name, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error, skip_reason,
+                 rows_changed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             """;
 
     private static final String RUN_COLUMNS = """
             id, view, schema_name, view_name, trigger, mode, instance, queued_at, started_at, finished_at, outcome, error,
-            skip_reason, keys_invalidated
+            skip_reason, keys_invalidated, rows_changed
             """;
 
     // One index probe per view (refresh_run_view_id_idx) instead of a DISTINCT ON over the whole
@@ -110,7 +111,7 @@ public class RunHistory {
                 run.trigger().label(), run.mode() == null ? null : run.mode().label(), run.instance(),
                 Rows.timestamp(run.queuedAt()),
                 Rows.timestamp(run.startedAt()), Rows.timestamp(run.finishedAt()), run.outcome().label(), run.error(),
-                run.skipReason() == null ? null : run.skipReason().label()));
+                run.skipReason() == null ? null : run.skipReason().label(), run.rowsChanged()));
         return client.preparedQuery(INSERT_RUN).execute(values).replaceWithVoid();
     }
 
@@ -123,7 +124,7 @@ public class RunHistory {
                             row.getString("instance"), Rows.instant(row, "queued_at"), Rows.instant(row, "started_at"),
                             Rows.instant(row, "finished_at"), Outcome.fromLabel(row.getString("outcome")), row.getString("error"),
                             row.getString("skip_reason") == null ? null : SkipReason.fromLabel(row.getString("skip_reason")),
-                            row.getLong("keys_invalidated"))));
+                            row.getLong("keys_invalidated"), row.getLong("rows_changed"))));
         }
         return runs;
     }

@@ -20,7 +20,7 @@ import java.util.List;
 public final class StateSchema {
 
     /** The schema version this build writes and reads. */
-    public static final int LATEST = 4;
+    public static final int LATEST = 5;
 
     /** "mvrefresh" read as ASCII: the advisory lock key serializing migrations across replicas. */
     private static final long MIGRATION_LOCK = 7887606906227271528L;
@@ -104,7 +104,11 @@ public final class StateSchema {
             List.of(
                     // When a source last committed a refresh its readers owe: written with that
                     // refresh, so a cascade survives a shutdown, a crash or a replaced pod.
-                    "ALTER TABLE mvrefresh.view_state ADD COLUMN cascade_owed_at timestamptz"));
+                    "ALTER TABLE mvrefresh.view_state ADD COLUMN cascade_owed_at timestamptz"),
+            List.of(
+                    // What a CONCURRENTLY refresh's merge changed; null where unknown. A nullable column
+                    // without a default: adding it rewrites nothing.
+                    "ALTER TABLE mvrefresh.refresh_run ADD COLUMN rows_changed bigint"));
 
     private static final String CHECK_TIMEOUTS = "SELECT set_config('lock_timeout', '2s', true), set_config('statement_timeout', '5s', true)";
 

@@ -170,6 +170,7 @@ class CacheInvalidationTest {
         keys.create("daily", 20);
         try (CapturedLog refreshes = CapturedLog.of(RefreshExecutor.class);
                 CapturedLog invalidations = CapturedLog.of(InvalidationWorker.class)) {
+            POSTGRES.addFactsNow();
             var answer = forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"))
                     .extract();
             assertThat(answer.<String>path("invalidation")).as("known once the invalidation is done").isIn("pending", "done");

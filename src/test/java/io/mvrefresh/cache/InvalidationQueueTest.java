@@ -25,7 +25,7 @@ class InvalidationQueueTest {
     }
 
     private static InvalidationRequest request(ViewId view, long runId) {
-        return InvalidationRequest.of(view, runId, Instant.EPOCH,
+        return InvalidationRequest.of(view, runId, Instant.EPOCH, InvalidationRequest.POSITION_UNKNOWN,
                 new InvalidationRules(List.of("cache:*"), List.of(), java.util.Optional.empty()));
     }
 

@@ -141,7 +141,7 @@ class OwedInvalidationTakeoverTest {
         for (long runId : new long[]{2_000_002, 2_000_001}) {
             RunRecord run = new RunRecord(runId, view, Trigger.SCHEDULE, AppliedMode.CONCURRENT, "replica-" + runId, now, now,
                     now,
-                    Outcome.SUCCESS, null, null, null);
+                    Outcome.SUCCESS, null, null, null, null);
             pool.withTransaction(conn -> states.recordSuccess(conn, run, null, true, Set.of())).await()
                     .atMost(Duration.ofSeconds(10));
         }

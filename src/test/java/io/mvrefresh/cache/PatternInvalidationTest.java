@@ -91,7 +91,9 @@ class PatternInvalidationTest {
         String decoyInDatabaseZero = PREFIX + "rankings:in-database-0";
         redisCli("-n", "0", "SET", decoyInDatabaseZero, "keep: another database");
 
-        forceRefresh("public.mv_brand_rankings").statusCode(200).body("outcome", equalTo("success"));
+        // New facts: the daily aggregate's refresh changes rows, and the rankings, which read it, follow with new rows.
+        POSTGRES.addFactsNow();
+        forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(keys()).isEqualTo(others.keySet()));
         await().atMost(Duration.ofSeconds(10)).until(() -> {

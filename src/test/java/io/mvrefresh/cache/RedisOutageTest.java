@@ -78,6 +78,7 @@ class RedisOutageTest {
         OwnRedisServer.current().stopServer();
 
         forceRefresh("public.mv_metric_summary").statusCode(200).body("outcome", equalTo("success"));
+        POSTGRES.addFactsNow();
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         await().atMost(Duration.ofSeconds(10)).until(() -> queue.pending() == 2);
         assertThat(metric("mvrefresh_cache_invalidation_pending")).isEqualTo(2.0);

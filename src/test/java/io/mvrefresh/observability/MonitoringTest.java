@@ -108,6 +108,13 @@ class MonitoringTest {
         // A tag rule pointing at a string, not a set: its invalidation fails (and keeps retrying).
         redis.value(String.class).set(PREFIX + "not-a-set", "oops");
         POSTGRES.execute("INSERT INTO ratio_inputs VALUES (42, 1, 0)");
+        // A new sentiment score on a day with facts changes the daily aggregate and the weekly sentiment
+        // (a refresh that changed no row invalidates nothing), and leaves the summary's tables alone.
+        POSTGRES.execute("""
+                INSERT INTO brand_sentiment (brand, observed_on, score, mentions)
+                SELECT m.brand, (f.observed_at AT TIME ZONE 'UTC')::date, 99, 1
+                  FROM metric_facts f JOIN brand_metrics m USING (metric_id) LIMIT 1
+                ON CONFLICT (brand, observed_on) DO UPDATE SET score = brand_sentiment.score + 1""");
 
         forceRefresh("public.mv_brand_daily_metrics").statusCode(200).body("outcome", equalTo("success"));
         forceRefresh("public.mv_ratios").statusCode(200).body("outcome", equalTo("failed"));

@@ -190,7 +190,7 @@ class RefreshSessionsTest {
         PgConnectOptions options = new PgConnectOptions().setHost(Postgres.HOST).setPort(Integer.parseInt(Postgres.PORT))
                 .setDatabase(DATABASE).setUser(Postgres.USER).setPassword(Postgres.PASSWORD)
                 .addProperty("application_name", APPLICATION);
-        return new RefreshSessions(vertx, List.of(options), capacity, maxRuns);
+        return new RefreshSessions(vertx, List.of(options), null, capacity, maxRuns);
     }
 
     /** The backend each of {@code runs} runs in a row was served by. */

@@ -53,6 +53,7 @@ class DurableCascadeTest {
 
     @Test
     void shouldMarkTheReadersInTheSourcesRefreshTransaction() {
+        POSTGRES.addFactsNow();
         forceRefresh(SOURCE).statusCode(200).body("outcome", equalTo("success"));
 
         Object finished = POSTGRES.value("SELECT max(finished_at) FROM mvrefresh.refresh_run WHERE view = ?", SOURCE);

@@ -85,6 +85,8 @@ class FreshnessTest {
         Object filenode = POSTGRES.value("SELECT pg_relation_filenode('fresh.mv_brand_disabled'::regclass)");
 
         for (int i = 0; i < 3; i++) {
+            // A write each time: a refresh that changed no row makes no reader due.
+            POSTGRES.execute("INSERT INTO fresh.brand_facts (brand, day, value) VALUES ('cascade', DATE '2026-01-01', 1)");
             io.mvrefresh.support.Refreshes.forceRefresh("fresh.mv_brand_daily").statusCode(200);
             settle(dispatcher);
         }

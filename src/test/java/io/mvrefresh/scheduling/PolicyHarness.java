@@ -261,7 +261,7 @@ final class PolicyHarness {
         Instant began = startedAt.getOrDefault(start.job().view(), now);
         startedAt.remove(start.job().view());
         RunRecord record = new RunRecord(start.job().runId(), start.job().view(), start.job().trigger(), outcome.mode(), "test",
-                start.job().queuedAt(), began, now, stored, null, reason, null);
+                start.job().queuedAt(), began, now, stored, null, reason, null, null);
         SchedulingPolicy.Finished finished = policy.finish(start.ticket(), new CompletedRun(start.job(), outcome, record, row),
                 now);
         // The dispatcher cascades to the readers at once.

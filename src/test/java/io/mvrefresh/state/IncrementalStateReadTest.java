@@ -76,7 +76,7 @@ class IncrementalStateReadTest {
         Instant later = clock.instant().plus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.MILLIS);
         long runId = history.allocateRunIds(1).await().atMost(Duration.ofSeconds(10)).getFirst();
         RunRecord run = new RunRecord(runId, LATE, Trigger.SCHEDULE, AppliedMode.CONCURRENT, "other-replica",
-                later.minusSeconds(1), later.minusSeconds(1), later, Outcome.SUCCESS, null, null, null);
+                later.minusSeconds(1), later.minusSeconds(1), later, Outcome.SUCCESS, null, null, null, null);
 
         SqlConnection other = pool.getConnection().await().atMost(Duration.ofSeconds(10));
         try {

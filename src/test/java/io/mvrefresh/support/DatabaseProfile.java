@@ -36,8 +36,18 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
         return false;
     }
 
+    /** Whether the application uses a Redis Cluster of the test's own ({@link OwnRedisCluster}). */
+    protected boolean ownRedisCluster() {
+        return false;
+    }
+
     /** Whether the application reaches PostgreSQL through a {@link TcpProxy} the test can cut. */
     protected boolean viaProxy() {
+        return false;
+    }
+
+    /** Whether the application reaches PostgreSQL through a {@link PgBouncerProcess} in session mode. */
+    protected boolean viaPgBouncer() {
         return false;
     }
 
@@ -77,7 +87,11 @@ public abstract class DatabaseProfile implements QuarkusTestProfile {
     public List<TestResourceEntry> testResources() {
         TestResourceEntry database = new TestResourceEntry(IsolatedDatabase.class,
                 Map.of("database", database(), "fixtures", String.join(",", fixtures()), "proxy", Boolean.toString(viaProxy()),
+                        "pgbouncer", Boolean.toString(viaPgBouncer()),
                         "redis-prefix", redisPrefix()));
+        if (ownRedisCluster()) {
+            return List.of(database, new TestResourceEntry(OwnRedisCluster.class));
+        }
         return ownRedis() ? List.of(database, new TestResourceEntry(OwnRedisServer.class)) : List.of(database);
     }
 }

@@ -19,10 +19,12 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
 
     /** The proxy of the running test class, when it asked for one ({@code proxy=true}). */
     private static volatile TcpProxy proxy;
+    private static volatile PgBouncerProcess pgBouncer;
 
     private String database;
     private String[] fixtures = new String[0];
     private boolean viaProxy;
+    private boolean viaPgBouncer;
     private String redisPrefix = "";
 
     @Override
@@ -31,7 +33,16 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
         String names = initArgs.getOrDefault("fixtures", "");
         fixtures = names.isBlank() ? new String[0] : names.split(",");
         viaProxy = Boolean.parseBoolean(initArgs.getOrDefault("proxy", "false"));
+        viaPgBouncer = Boolean.parseBoolean(initArgs.getOrDefault("pgbouncer", "false"));
         redisPrefix = initArgs.getOrDefault("redis-prefix", "");
+    }
+
+    /** The PgBouncer between the application and PostgreSQL, for classes that asked for one. */
+    public static PgBouncerProcess pgBouncer() {
+        if (pgBouncer == null) {
+            throw new IllegalStateException("this test class did not ask for PgBouncer (DatabaseProfile.viaPgBouncer)");
+        }
+        return pgBouncer;
     }
 
     /** The TCP proxy between the application and PostgreSQL, for classes that asked for one. */
@@ -57,6 +68,10 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
             }
             url = "postgresql://127.0.0.1:" + proxy.port() + "/" + database;
         }
+        if (viaPgBouncer) {
+            pgBouncer = PgBouncerProcess.start();
+            url = "postgresql://127.0.0.1:" + pgBouncer.port() + "/" + database;
+        }
         return Map.of(
                 "quarkus.datasource.reactive.url", url,
                 "quarkus.datasource.username", Postgres.USER,
@@ -65,6 +80,10 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (pgBouncer != null) {
+            pgBouncer.close();
+            pgBouncer = null;
+        }
         if (proxy != null) {
             proxy.close();
             proxy = null;
@@ -99,7 +118,7 @@ public class IsolatedDatabase implements QuarkusTestResourceLifecycleManager {
         return postgres;
     }
 
-    private static String fixture(String name) {
+    static String fixture(String name) {
         String path = "fixtures/" + name + ".sql";
         try (InputStream in = IsolatedDatabase.class.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {

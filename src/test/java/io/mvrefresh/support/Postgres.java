@@ -23,9 +23,18 @@ public final class Postgres {
     public static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
     public static final String PASSWORD = System.getenv().getOrDefault("PGPASSWORD", "postgres");
 
+    private final String host;
+    private final String port;
     private final String database;
 
     public Postgres(String database) {
+        this(HOST, PORT, database);
+    }
+
+    /** A database on another server than the shared one (one the test started itself). */
+    public Postgres(String host, String port, String database) {
+        this.host = host;
+        this.port = port;
         this.database = database;
     }
 
@@ -36,7 +45,7 @@ public final class Postgres {
 
     /** The reactive client URL for this database, as Quarkus expects it. */
     public String reactiveUrl() {
-        return "postgresql://" + HOST + ":" + PORT + "/" + database;
+        return "postgresql://" + host + ":" + port + "/" + database;
     }
 
     public Connection connect() throws SQLException {
@@ -47,7 +56,7 @@ public final class Postgres {
         credentials.setProperty("password", PASSWORD);
         // Scripts go to the server whole: the driver's own statement splitting breaks BEGIN ATOMIC bodies.
         credentials.setProperty("preferQueryMode", "simple");
-        return new Driver().connect("jdbc:postgresql://" + HOST + ":" + PORT + "/" + database, credentials);
+        return new Driver().connect("jdbc:postgresql://" + host + ":" + port + "/" + database, credentials);
     }
 
     /** Runs one or more statements. */
@@ -98,6 +107,15 @@ public final class Postgres {
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed on " + database + ": " + e.getMessage() + "\n" + sql, e);
         }
+    }
+
+    /**
+     * Adds a fact for every brand metric, observed now: the demo's daily aggregate and every view
+     * reading it change, so their next refresh changes rows (one that changes none invalidates
+     * nothing and makes no reader due).
+     */
+    public void addFactsNow() {
+        execute("INSERT INTO metric_facts (metric_id, observed_at, value) SELECT metric_id, now(), 1000 FROM brand_metrics");
     }
 
     /** The runs of one view recorded in mvrefresh.refresh_run, oldest first. */
