@@ -18,9 +18,7 @@ import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,44 +114,10 @@ public class CacheInvalidator {
 
     private Uni<Void> unlinkMatching(String pattern, AtomicLong removed) {
         if (cluster.enabled()) {
-            return cluster.onEveryPrimary(primary -> {
-                NodeScan scan = new NodeScan(primary, pattern, scanCount);
-                return drain(scan::hasNext, scan::next, new ArrayList<>(), removed);
-            });
+            return cluster.unlinkMatching(pattern, scanCount, commandTimeout, removed);
         }
         ReactiveKeyScanCursor<String> cursor = keys.scan(new KeyScanArgs().match(pattern).count(scanCount));
         return drain(() -> cursor.hasNext(), () -> cursor.next(), new ArrayList<>(), removed);
-    }
-
-    /** A SCAN cursor on one cluster node (the data source's cursor goes to whichever node it likes). */
-    private static final class NodeScan {
-
-        private final Redis node;
-        private final String pattern;
-        private final int count;
-        private String cursor = "0";
-        private boolean started;
-
-        NodeScan(Redis node, String pattern, int count) {
-            this.node = node;
-            this.pattern = pattern;
-            this.count = count;
-        }
-
-        boolean hasNext() {
-            return !started || !cursor.equals("0");
-        }
-
-        Uni<List<String>> next() {
-            started = true;
-            return node.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count))
-                    .map(page -> {
-                        cursor = page.get(0).toString();
-                        List<String> found = new ArrayList<>(page.get(1).size());
-                        page.get(1).forEach(key -> found.add(key.toString()));
-                        return found;
-                    });
-        }
     }
 
     /**

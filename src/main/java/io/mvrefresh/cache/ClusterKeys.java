@@ -14,14 +14,20 @@ import io.vertx.redis.client.impl.ZModem;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -46,6 +52,8 @@ public class ClusterKeys {
 
     /** Walks of one pattern at most while slots keep moving; then what was found is what is removed. */
     static final int MAX_WALKS = 3;
+
+    private static final Pattern MOVING_SLOT = Pattern.compile("\\[(\\d+)-[<>]-");
 
     private final boolean enabled;
     private final Redis cluster;
@@ -75,29 +83,97 @@ public class ClusterKeys {
     }
 
     /**
-     * Runs {@code walk} on every primary (all at once: they are separate servers), again while
-     * slots were moving; answers when every walk is done.
+     * Unlinks every key matching {@code pattern} on every primary, all primaries at once (they
+     * are separate servers), again while slots were moving; adds the keys that existed to
+     * {@code removed}. Each primary is walked like a careful script would: one {@code SCAN} page,
+     * then its names unlinked on that primary, slot by slot, in one pipelined batch, then the next
+     * page, so another client's command waits behind one page's worth at most.
      */
-    public Uni<Void> onEveryPrimary(Function<Redis, Uni<Void>> walk) {
-        return walkFrom(1, walk);
+    public Uni<Void> unlinkMatching(String pattern, int count, Duration timeout, AtomicLong removed) {
+        // One connection per primary's walk: its SCANs and UNLINKs need no trip through the pool.
+        return walkFrom(1, (primary, moving) -> primary.connect().flatMap(conn -> walkPage(conn, moving, pattern, count, timeout,
+                "0", removed).onTermination().call(() -> conn.close().onFailure().recoverWithNull())));
     }
 
-    private Uni<Void> walkFrom(int attempt, Function<Redis, Uni<Void>> walk) {
-        return layout().flatMap(before -> Uni.join()
-                .all(before.primaries().stream().map(endpoint -> walk.apply(primary(endpoint))).toList())
-                .andFailFast()
-                .flatMap(walked -> layout())
-                .flatMap(after -> {
-                    if (!before.moving() && !after.moving() && before.equals(after)) {
-                        return Uni.createFrom().voidItem();
+    private Uni<Void> walkPage(RedisConnection primary, Set<Integer> moving, String pattern, int count, Duration timeout,
+            String cursor, AtomicLong removed) {
+        // One deadline for the page's SCAN and its UNLINKs: a hung primary fails the attempt all the same.
+        Uni<String> page = primary.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(count))
+                .flatMap(answer -> {
+                    Response names = answer.get(1);
+                    if (names.size() == 0) {
+                        return Uni.createFrom().item(answer.get(0).toString());
                     }
-                    if (attempt >= MAX_WALKS) {
-                        Log.warnf("cache: slots kept moving through %d walks; keys that moved during the last one may remain"
-                                + " until their TTL", attempt);
-                        return Uni.createFrom().voidItem();
-                    }
-                    return walkFrom(attempt + 1, walk);
-                }));
+                    List<String> found = new ArrayList<>(names.size());
+                    names.forEach(key -> found.add(key.toString()));
+                    return unlinkOn(primary, moving, found).invoke(removed::addAndGet).replaceWith(answer.get(0).toString());
+                });
+        return bounded(page, timeout.multipliedBy(2)).flatMap(next -> next.equals("0")
+                ? Uni.createFrom().voidItem()
+                : walkPage(primary, moving, pattern, count, timeout, next, removed));
+    }
+
+    /**
+     * Unlinks names one primary's SCAN found, on that primary (they are in its slots): one UNLINK
+     * per slot, all in one pipelined batch. The names in a slot being migrated may be on the
+     * primary importing it already: each of those goes through the cluster connection, which
+     * follows ASK. A slot that finished moving since the walk began fails the batch with MOVED;
+     * then every slot goes through the cluster connection (a key the failed batch did remove
+     * counts nothing the second time, so the count may come out low, never the keys left).
+     */
+    private Uni<Integer> unlinkOn(RedisConnection primary, Set<Integer> moving, List<String> found) {
+        Map<Integer, List<String>> bySlot = bySlot(found);
+        List<String> migrating = new ArrayList<>();
+        List<Request> local = new ArrayList<>();
+        bySlot.forEach((slot, slotKeys) -> {
+            if (moving.contains(slot)) {
+                migrating.addAll(slotKeys);
+            } else {
+                local.add(unlinkOf(slotKeys));
+            }
+        });
+        Uni<Integer> here = local.isEmpty()
+                ? Uni.createFrom().item(0)
+                : primary.batch(local).map(answers -> answers.stream().mapToInt(Response::toInteger).sum())
+                        .onFailure().recoverWithUni(() -> unlink(found.stream().filter(key -> !moving.contains(slotOf(key)))
+                                .toList()));
+        return here.flatMap(count -> migrating.isEmpty()
+                ? Uni.createFrom().item(count)
+                : unlink(migrating).map(more -> count + more));
+    }
+
+    private static <T> Uni<T> bounded(Uni<T> command, Duration timeout) {
+        return command.ifNoItem().after(timeout).failWith(() -> new CacheInvalidator.RedisTimeoutException(timeout));
+    }
+
+    private static Map<Integer, List<String>> bySlot(Collection<String> keys) {
+        Map<Integer, List<String>> bySlot = new LinkedHashMap<>();
+        for (String key : keys) {
+            bySlot.computeIfAbsent(slotOf(key), slot -> new ArrayList<>()).add(key);
+        }
+        return bySlot;
+    }
+
+    private Uni<Void> walkFrom(int attempt, BiFunction<Redis, Set<Integer>, Uni<Void>> walk) {
+        return layout().flatMap(before -> {
+            // One primary after another: mvrefresh's load on the cluster stays that of one careful
+            // client, behind whose commands another client's wait one at a time.
+            Uni<Void> walked = Uni.createFrom().voidItem();
+            for (String endpoint : before.primaries()) {
+                walked = walked.call(() -> walk.apply(primary(endpoint), before.moving().getOrDefault(endpoint, Set.of())));
+            }
+            return walked.flatMap(done -> layout()).flatMap(after -> {
+                if (before.moving().isEmpty() && after.moving().isEmpty() && before.equals(after)) {
+                    return Uni.createFrom().voidItem();
+                }
+                if (attempt >= MAX_WALKS) {
+                    Log.warnf("cache: slots kept moving through %d walks; keys that moved during the last one may remain"
+                            + " until their TTL", attempt);
+                    return Uni.createFrom().voidItem();
+                }
+                return walkFrom(attempt + 1, walk);
+            });
+        });
     }
 
     /**
@@ -105,12 +181,8 @@ public class ClusterKeys {
      * Safe to repeat: a key already gone counts nothing.
      */
     public Uni<Integer> unlink(Collection<String> keys) {
-        Map<Integer, List<String>> bySlot = new LinkedHashMap<>();
-        for (String key : keys) {
-            bySlot.computeIfAbsent(slotOf(key), slot -> new ArrayList<>()).add(key);
-        }
         return cluster.connect().flatMap(conn -> Uni.join()
-                .all(bySlot.values().stream().map(slotKeys -> unlinkSlot(conn, slotKeys)).toList())
+                .all(bySlot(keys).values().stream().map(slotKeys -> unlinkSlot(conn, slotKeys)).toList())
                 .andFailFast()
                 .map(counts -> counts.stream().mapToInt(Integer::intValue).sum())
                 .onTermination().call(() -> conn.close().onFailure().recoverWithNull()));
@@ -149,18 +221,37 @@ public class ClusterKeys {
             }
             owners.sort(null);
             endpoints.sort(null);
-            // A migrating or importing slot shows only in the owning node's own line of CLUSTER NODES.
-            List<Uni<Boolean>> moving = endpoints.stream().map(endpoint -> primary(endpoint)
+            // A migrating or importing slot shows only in the owning node's own line of CLUSTER NODES:
+            // "[slot->-target]" (migrating) or "[slot-<-source]" (importing).
+            List<Uni<Set<Integer>>> moving = endpoints.stream().map(endpoint -> primary(endpoint)
                     .send(Request.cmd(Command.CLUSTER).arg("NODES"))
-                    .map(nodes -> nodes.toString().lines().anyMatch(line -> line.contains("myself") && line.contains("["))))
+                    .map(nodes -> movingSlots(nodes.toString())))
                     .toList();
-            return Uni.join().all(moving)
-                    .andFailFast()
-                    .map(answers -> new Layout(endpoints, owners, answers.contains(Boolean.TRUE)));
+            return Uni.join().all(moving).andFailFast().map(answers -> {
+                Map<String, Set<Integer>> movingByEndpoint = new LinkedHashMap<>();
+                for (int i = 0; i < endpoints.size(); i++) {
+                    if (!answers.get(i).isEmpty()) {
+                        movingByEndpoint.put(endpoints.get(i), answers.get(i));
+                    }
+                }
+                return new Layout(endpoints, owners, movingByEndpoint);
+            });
         });
     }
 
-    private record Layout(List<String> primaries, List<String> owners, boolean moving) {
+    static Set<Integer> movingSlots(String clusterNodes) {
+        Set<Integer> moving = new HashSet<>();
+        clusterNodes.lines().filter(line -> line.contains("myself")).forEach(line -> {
+            Matcher marker = MOVING_SLOT.matcher(line);
+            while (marker.find()) {
+                moving.add(Integer.parseInt(marker.group(1)));
+            }
+        });
+        return moving;
+    }
+
+    /** @param moving per primary, the slots it is migrating away or importing right now */
+    private record Layout(List<String> primaries, List<String> owners, Map<String, Set<Integer>> moving) {
     }
 
     /** A connection pool of one primary's own, with the scheme, user and password of the configured hosts. */

@@ -40,14 +40,24 @@ public class RunHistory {
             skip_reason, keys_invalidated, rows_changed
             """;
 
-    // One index probe per view (refresh_run_view_id_idx) instead of a DISTINCT ON over the whole
-    // history, which on a long history outlasts the statement timeout.
-    private static final String LATEST_RUN_PER_VIEW = "SELECT r.* FROM mvrefresh.view_state s CROSS JOIN LATERAL (SELECT "
-            + RUN_COLUMNS
-            + " FROM mvrefresh.refresh_run WHERE view = s.view AND outcome <> 'skipped' ORDER BY id DESC LIMIT 1) r";
+    /*
+     * One index probe per view (refresh_run_view_id_idx) instead of a DISTINCT ON over the whole
+     * history, which on a long history outlasts the statement timeout. The view is matched as a
+     * range of one, not with "=": with "=" the planner drops the view from the ORDER BY and walks
+     * the primary key backwards filtering on the view, which for a view with few or no runs reads
+     * the whole history.
+     */
+    private static final String ONE_VIEW_NEWEST_FIRST = "view >= %1$s AND view <= %1$s%2$s ORDER BY view, id DESC";
+
+    static final String LATEST_RUN_PER_VIEW = "SELECT r.* FROM mvrefresh.view_state s CROSS JOIN LATERAL (SELECT "
+            + RUN_COLUMNS + " FROM mvrefresh.refresh_run WHERE "
+            + ONE_VIEW_NEWEST_FIRST.formatted("s.view", " AND outcome <> 'skipped'") + " LIMIT 1) r";
 
     private static final String RECENT_RUNS = "SELECT " + RUN_COLUMNS
-            + " FROM mvrefresh.refresh_run WHERE ($1::text IS NULL OR view = $1) ORDER BY id DESC LIMIT $2";
+            + " FROM mvrefresh.refresh_run ORDER BY id DESC LIMIT $1";
+
+    static final String RECENT_RUNS_OF_VIEW = "SELECT " + RUN_COLUMNS + " FROM mvrefresh.refresh_run WHERE "
+            + ONE_VIEW_NEWEST_FIRST.formatted("$1::text", "") + " LIMIT $2";
 
     private static final String RUN_BY_ID = "SELECT " + RUN_COLUMNS + " FROM mvrefresh.refresh_run WHERE id = $1";
 
@@ -82,8 +92,10 @@ public class RunHistory {
 
     /** The newest runs, optionally of one view, newest first. */
     public Uni<List<RunRecord>> recentRuns(Optional<ViewId> view, int limit) {
-        return pool.preparedQuery(RECENT_RUNS).execute(Tuple.of(view.map(ViewId::toString).orElse(null), limit))
-                .map(RunHistory::toRuns);
+        Uni<RowSet<Row>> rows = view.isPresent()
+                ? pool.preparedQuery(RECENT_RUNS_OF_VIEW).execute(Tuple.of(view.get().toString(), limit))
+                : pool.preparedQuery(RECENT_RUNS).execute(Tuple.of(limit));
+        return rows.map(RunHistory::toRuns);
     }
 
     /** One run by id. */

@@ -20,12 +20,17 @@ import io.mvrefresh.support.Postgres;
 import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +86,9 @@ class ChangeDrivenRefreshTest {
     @Inject
     MutableClock clock;
 
+    @Inject
+    Pool pool;
+
     @BeforeEach
     void startupRefreshesAreDone() {
         awaitStartupRefreshes(dispatcher);
@@ -111,6 +119,43 @@ class ChangeDrivenRefreshTest {
     /** Moves the clock past the view's minimum interval, so a change makes it due at once. */
     private void letMinIntervalPass() {
         clock.advance(MIN_INTERVAL.plusSeconds(1));
+    }
+
+    @Test
+    void shouldStampAChangeWhenTheCountersArriveNotWhenTheRoundBegan() {
+        letMinIntervalPass();
+        tickAndSettle(dispatcher);
+        assertThat(snapshot(COUNTS).changedSince()).isNull();
+        // A clock a minute later at every reading: the round's start and the counters' arrival differ.
+        Instant base = clock.instant().plus(Duration.ofHours(1));
+        List<Instant> readings = new CopyOnWriteArrayList<>();
+        Clock stepping = new Clock() {
+
+            @Override
+            public Instant instant() {
+                Instant reading = base.plus(Duration.ofMinutes(readings.size()));
+                readings.add(reading);
+                return reading;
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+        };
+
+        // A watcher that has seen nothing yet reports every watched relation once, as changed.
+        new ChangeWatcher(pool, dispatcher, stepping).poll().await().atMost(Duration.ofSeconds(10));
+
+        assertThat(readings).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(snapshot(COUNTS).changedSince())
+                .as("a refresh starting between the two readings did not see these counters")
+                .isEqualTo(readings.getLast()).isAfter(readings.getFirst());
     }
 
     @Test

@@ -91,4 +91,68 @@ class GracefulShutdownIT {
         assertThat(postgres.value("SELECT relispopulated FROM pg_class WHERE relname = 'mv_one'"))
                 .as("the cancelled refresh was rolled back").isEqualTo(false);
     }
+
+    @Test
+    void shouldInvalidateWhatARefreshCommittedDuringTheGraceBeforeItExits() throws Exception {
+        String database = io.mvrefresh.support.TestRun.database("it_shutdown_owed");
+        String prefix = io.mvrefresh.support.TestRun.redisPrefix("shutdown-owed");
+        Postgres postgres = IsolatedDatabase.create(database, List.of("gated_views"));
+        int management = PackagedApp.freePort();
+        java.util.List<String> keys = java.util.stream.IntStream.range(0, 20).mapToObj(i -> prefix + "one:" + i).toList();
+        try {
+            Gate gate = Gate.close(postgres, "gated.gate");
+            boolean released = false;
+            try (PackagedApp app = PackagedApp.start(database, List.of(
+                    "quarkus.management.port=" + management,
+                    "mvrefresh.discovery.schemas=gated",
+                    "mvrefresh.discovery.include=mv_one",
+                    "mvrefresh.defaults.lock-timeout=10m",
+                    "mvrefresh.views.\"gated.mv_one\".invalidate.patterns=" + prefix + "one:*",
+                    "mvrefresh.shutdown.grace=60s"))) {
+                gate.awaitWaiting(1);
+                for (String key : keys) {
+                    redisCli("SET", key, "cached");
+                }
+
+                app.terminate();
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(management, "/q/health/ready") == 503);
+                // The refresh commits during the grace, after shutdown began: what it owes is done before exit.
+                gate.close();
+                released = true;
+                int exitCode = app.awaitExit(90);
+
+                assertThat(exitCode).as(app.output()).isIn(0, 143);
+            } finally {
+                if (!released) {
+                    gate.close();
+                }
+            }
+            assertThat(postgres.value("SELECT outcome FROM mvrefresh.refresh_run WHERE view = 'gated.mv_one'"))
+                    .isEqualTo("success");
+            assertThat(keys.stream().filter(key -> redisCli("EXISTS", key).equals("1"))).as("keys left behind").isEmpty();
+            assertThat(postgres.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE view = 'gated.mv_one'"))
+                    .isEqualTo(20L);
+            assertThat(postgres.value("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = 'gated.mv_one'"))
+                    .as("nothing left owed").isNull();
+        } finally {
+            keys.forEach(key -> redisCli("DEL", key));
+            Postgres.dropDatabase(database);
+        }
+    }
+
+    private static String redisCli(String... args) {
+        try {
+            List<String> command = new java.util.ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
+            command.addAll(List.of(args));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes()).trim();
+            process.waitFor();
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }
