@@ -1,6 +1,5 @@
 package io.mvrefresh.config;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
@@ -47,16 +46,15 @@ public final class Configuration {
                 .forEach(name -> values.problem(name + ": not a setting of mvrefresh" + ConfigKeys.suggestion(name)));
 
         GlobalSettings.Scheduler scheduler = new GlobalSettings.Scheduler(
-                values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging(), Duration.ofMinutes(5)),
-                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval(),
-                        Duration.ofSeconds(1)),
-                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers(), true),
-                values.integer("mvrefresh.scheduler.reserved-for-critical", config.scheduler().reservedForCritical(), 0, 0));
+                values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging()),
+                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval()),
+                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers()),
+                values.integer("mvrefresh.scheduler.reserved-for-critical", config.scheduler().reservedForCritical(), 0));
         GlobalSettings.Health health = new GlobalSettings.Health(
-                values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase(), false),
-                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout(),
-                        Duration.ofSeconds(60)));
-        if (health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
+                values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase()),
+                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout()));
+        if (health.livenessTimeout() != null && scheduler.pollInterval() != null
+                && health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
             values.problem("mvrefresh.health.liveness-timeout=" + config.health().livenessTimeout()
                     + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
                     + config.scheduler().pollInterval() + ")");
@@ -65,7 +63,7 @@ public final class Configuration {
         if (schemas.stream().anyMatch(String::isBlank)) {
             values.problem("mvrefresh.discovery.schemas=" + String.join(",", schemas) + ": contains an empty schema name");
         }
-        int concurrency = values.integer("mvrefresh.concurrency", config.concurrency(), 1, 2);
+        int concurrency = values.integer("mvrefresh.concurrency", config.concurrency(), 1);
         if (scheduler.reservedForCritical() >= concurrency) {
             values.problem("mvrefresh.scheduler.reserved-for-critical=" + scheduler.reservedForCritical()
                     + ": must be less than mvrefresh.concurrency=" + concurrency
@@ -74,42 +72,34 @@ public final class Configuration {
         GlobalSettings global = new GlobalSettings(
                 concurrency,
                 new GlobalSettings.RefreshSession(
-                        values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0,
-                                200)),
+                        values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0)),
                 config.instance().trim(),
                 new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()),
                         config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
-                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval(),
-                                Duration.ofMinutes(1))),
+                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval())),
                 scheduler,
-                new GlobalSettings.Shutdown(values.notNegativeDuration("mvrefresh.shutdown.grace", config.shutdown().grace(),
-                        Duration.ofSeconds(30))),
+                new GlobalSettings.Shutdown(values.notNegativeDuration("mvrefresh.shutdown.grace", config.shutdown().grace())),
                 new GlobalSettings.Invalidation(
                         config.invalidation().channel().map(String::trim).filter(channel -> !channel.isEmpty()),
-                        values.integer("mvrefresh.invalidation.scan-count", config.invalidation().scanCount(), 1, 1000),
-                        values.integer("mvrefresh.invalidation.queue-capacity", config.invalidation().queueCapacity(), 1, 1000),
-                        values.positiveDuration("mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout(),
-                                Duration.ofSeconds(5)),
+                        values.integer("mvrefresh.invalidation.scan-count", config.invalidation().scanCount(), 1),
+                        values.integer("mvrefresh.invalidation.queue-capacity", config.invalidation().queueCapacity(), 1),
+                        values.positiveDuration("mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout()),
                         standbys(values, config.invalidation().replicas()),
                         values.positiveDuration("mvrefresh.invalidation.replica-wait-max",
-                                config.invalidation().replicaWaitMax(), Duration.ofSeconds(10))),
+                                config.invalidation().replicaWaitMax())),
                 // A Secret made from a file ending in a newline must still authenticate.
                 new GlobalSettings.Admin(config.admin().token().map(String::trim).filter(token -> !token.isEmpty())),
                 health,
-                new GlobalSettings.Schema(values.bool("mvrefresh.schema.manage", config.schema().manage(), true)),
-                new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention(),
-                        Duration.ofDays(14))),
-                new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled(), false),
-                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval(),
-                                Duration.ofSeconds(2))),
+                new GlobalSettings.Schema(values.bool("mvrefresh.schema.manage", config.schema().manage())),
+                new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention())),
+                new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled()),
+                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval())),
                 new GlobalSettings.Metrics(
-                        values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms(),
-                                false)),
-                new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes(), true)),
+                        values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms())),
+                new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes())),
                 new GlobalSettings.Changes(
-                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval(),
-                                Duration.ofSeconds(1)),
+                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval()),
                         config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())));
         ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
         if (!values.problems().isEmpty()) {

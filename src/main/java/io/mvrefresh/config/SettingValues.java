@@ -9,8 +9,10 @@ import java.util.Optional;
 
 /**
  * Converts settings from their text, collecting a problem (key, value and what to write instead)
- * for every one that does not convert, so one message lists them all. A bad value converts to the
- * fallback given, which only keeps the remaining checks going.
+ * for every one that does not convert, so one message lists them all. A bad value converts to a
+ * placeholder (null, false, the minimum) that only keeps the remaining checks going: the
+ * configuration is refused as soon as they are done. Defaults are the mapping's
+ * ({@link MvRefreshConfig}), never repeated here.
  */
 final class SettingValues {
 
@@ -25,7 +27,7 @@ final class SettingValues {
     }
 
     /** A duration such as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d} or ISO-8601 {@code PT5M}. */
-    Duration duration(String key, String text, Duration fallback) {
+    Duration duration(String key, String text) {
         try {
             Duration value = DurationConverter.parseDuration(text.trim());
             if (value != null) {
@@ -35,41 +37,35 @@ final class SettingValues {
             // Reported below, with the key.
         }
         problems.add(key + "=" + text + ": not a duration; write e.g. 500ms, 30s, 5m, 1h or 2d");
-        return fallback;
+        return null;
     }
 
-    /** A duration above zero. */
-    Duration positiveDuration(String key, String text, Duration fallback) {
-        Duration value = duration(key, text, null);
-        if (value == null) {
-            return fallback;
-        }
-        if (value.isZero() || value.isNegative()) {
+    /** A duration above zero; null when it is not one. */
+    Duration positiveDuration(String key, String text) {
+        Duration value = duration(key, text);
+        if (value != null && (value.isZero() || value.isNegative())) {
             problems.add(key + "=" + text + ": must be positive");
-            return fallback;
+            return null;
         }
         return value;
     }
 
-    /** A duration of zero or more. */
-    Duration notNegativeDuration(String key, String text, Duration fallback) {
-        Duration value = duration(key, text, null);
-        if (value == null) {
-            return fallback;
-        }
-        if (value.isNegative()) {
+    /** A duration of zero or more; null when it is not one. */
+    Duration notNegativeDuration(String key, String text) {
+        Duration value = duration(key, text);
+        if (value != null && value.isNegative()) {
             problems.add(key + "=" + text + ": must not be negative");
-            return fallback;
+            return null;
         }
         return value;
     }
 
     Optional<Duration> optionalPositiveDuration(String key, Optional<String> text) {
-        return text.map(value -> positiveDuration(key, value, null)).filter(value -> value != null);
+        return text.map(value -> positiveDuration(key, value));
     }
 
     /** {@code true} or {@code false}, nothing else: {@code enabled=ture} must not quietly disable a view. */
-    boolean bool(String key, String text, boolean fallback) {
+    boolean bool(String key, String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);
         if (value.equals("true")) {
             return true;
@@ -78,21 +74,21 @@ final class SettingValues {
             return false;
         }
         problems.add(key + "=" + text + ": write true or false");
-        return fallback;
+        return false;
     }
 
-    /** A whole number of at least {@code min}. */
-    int integer(String key, String text, int min, int fallback) {
+    /** A whole number of at least {@code min}; {@code min} when it is not one. */
+    int integer(String key, String text, int min) {
         int value;
         try {
             value = Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {
             problems.add(key + "=" + text + ": not a whole number");
-            return fallback;
+            return min;
         }
         if (value < min) {
             problems.add(key + "=" + text + ": must be at least " + min);
-            return fallback;
+            return min;
         }
         return value;
     }

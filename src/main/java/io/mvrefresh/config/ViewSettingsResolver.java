@@ -52,10 +52,10 @@ public final class ViewSettingsResolver {
                 defaultZone,
                 parse(values, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
                 parse(values, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
-                values.positiveDuration(prefix + "timeout", raw.timeout(), Duration.ofMinutes(10)),
-                values.positiveDuration(prefix + "lock-timeout", raw.lockTimeout(), Duration.ofSeconds(30)),
-                values.bool(prefix + "skip-unchanged", raw.skipUnchanged(), true),
-                values.bool(prefix + "enabled", raw.enabled(), true));
+                values.positiveDuration(prefix + "timeout", raw.timeout()),
+                values.positiveDuration(prefix + "lock-timeout", raw.lockTimeout()),
+                values.bool(prefix + "skip-unchanged", raw.skipUnchanged()),
+                values.bool(prefix + "enabled", raw.enabled()));
 
         Map<ViewId, ViewSettings> configured = new TreeMap<>();
         config.views().forEach((key, overrides) -> {
@@ -125,10 +125,10 @@ public final class ViewSettingsResolver {
         RefreshMode mode = overrides.mode()
                 .map(value -> parse(values, prefix + "mode", value, RefreshMode::parse, RefreshMode.accepted(), defaults.mode()))
                 .orElse(defaults.mode());
-        Duration timeout = overrides.timeout().map(d -> values.positiveDuration(prefix + "timeout", d, defaults.timeout()))
+        Duration timeout = overrides.timeout().map(d -> values.positiveDuration(prefix + "timeout", d))
                 .orElse(defaults.timeout());
         Duration lockTimeout = overrides.lockTimeout()
-                .map(d -> values.positiveDuration(prefix + "lock-timeout", d, defaults.lockTimeout()))
+                .map(d -> values.positiveDuration(prefix + "lock-timeout", d))
                 .orElse(defaults.lockTimeout());
 
         Set<ViewId> dependsOn = new LinkedHashSet<>();
@@ -149,11 +149,11 @@ public final class ViewSettingsResolver {
         Optional<String> generationKey = invalidate.generationKey().map(String::trim).filter(k -> !k.isEmpty());
 
         return new ViewSettings(view, schedule, priority, mode, timeout, lockTimeout,
-                overrides.skipUnchanged().map(b -> values.bool(prefix + "skip-unchanged", b, defaults.skipUnchanged()))
+                overrides.skipUnchanged().map(b -> values.bool(prefix + "skip-unchanged", b))
                         .orElse(defaults.skipUnchanged()),
                 dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
-                overrides.enabled().map(b -> values.bool(prefix + "enabled", b, defaults.enabled())).orElse(defaults.enabled()),
+                overrides.enabled().map(b -> values.bool(prefix + "enabled", b)).orElse(defaults.enabled()),
                 true,
                 maxStaleness, minInterval(maxStaleness, minInterval),
                 overrides.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()).or(defaults::afterSql));
@@ -223,7 +223,7 @@ public final class ViewSettingsResolver {
             }
         }
         if (interval.isPresent()) {
-            Duration every = values.positiveDuration(prefix + "interval", interval.get(), null);
+            Duration every = values.positiveDuration(prefix + "interval", interval.get());
             return every == null ? inherited : new Schedule.Every(every);
         }
         return inherited;

@@ -91,7 +91,7 @@ public final class SchedulingPolicy {
 
     public SchedulingPolicy(Limits limits) {
         this.limits = limits;
-        this.queue = new RunQueue(limits.aging(), this::waitsForRelated,
+        this.queue = new RunQueue(limits.aging(), view -> waitingFor(view).isPresent(),
                 view -> entries.containsKey(view) ? entries.get(view).urgency() : RunQueue.Urgency.NONE);
     }
 
@@ -310,10 +310,6 @@ public final class SchedulingPolicy {
      * refreshed before its source would read stale or unpopulated data and need a second
      * refresh), and while a view that reads it is running (a source never changes under a reader).
      */
-    private boolean waitsForRelated(ViewId view) {
-        return waitingFor(view).isPresent();
-    }
-
     private Optional<ViewId> waitingFor(ViewId view) {
         return graph.waitsFor(view, id -> entries.containsKey(id) && entries.get(id).busy(),
                 id -> entries.containsKey(id) && entries.get(id).running() != null);
@@ -341,14 +337,14 @@ public final class SchedulingPolicy {
         if (run != null && run.outcome() instanceof RefreshOutcome.Refreshed && !run.record().changedNothing()) {
             for (ViewId reader : graph.downstreamOf(entry.id()).stream().sorted().toList()) {
                 ViewEntry readerEntry = entries.get(reader);
-                if (readerEntry != null && readerEntry.settings().hasTarget()) {
-                    // Within its own target: due at once, unless min-interval says later.
+                boolean ownTarget = readerEntry != null && readerEntry.settings().hasTarget();
+                if (ownTarget || readerEntry != null && readerEntry.watchable()) {
                     readerEntry.changed(now, Trigger.DEPENDENCY, false);
+                }
+                if (ownTarget) {
+                    // Within its own target: due at once, unless min-interval says later.
                     reindex(readerEntry, now);
                 } else {
-                    if (readerEntry != null && readerEntry.watchable()) {
-                        readerEntry.changed(now, Trigger.DEPENDENCY, false);
-                    }
                     readers.add(reader);
                 }
             }
