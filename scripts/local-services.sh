@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes PostgreSQL and Redis available on 127.0.0.1 for mvrefresh's dev mode and tests (and PgBouncer installed):
+# Makes PostgreSQL and Redis available on 127.0.0.1 for mvrefresh's dev mode and tests (and installs the
+# PgBouncer, Chromium and chromedriver the tests start themselves):
 # installs them from Debian/Ubuntu packages when absent, starts them when stopped, and makes
 # sure the "postgres" role can log in over TCP with password "postgres" (what the tests and
 # dev mode use; with trust authentication the password is simply ignored).
@@ -83,9 +84,18 @@ ensure_pgbouncer() {
   fi
 }
 
+# The console tests drive Debian's headless Chromium through chromedriver.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "local-services: installing Chromium and chromedriver"
+    apt_install chromium chromium-driver
+  fi
+}
+
 ensure_postgres
 ensure_redis
 ensure_pgbouncer
+ensure_chromium
 # The alert-rule tests need promtool; it comes out of Debian's package, no server is installed.
 promtool=$("$(dirname "$0")/promtool.sh")
 echo "local-services: PostgreSQL on $PGHOST:$PGPORT and Redis on $PGHOST:$REDIS_PORT are up; promtool at $promtool"

@@ -263,7 +263,7 @@ public class AdminResource {
         };
     }
 
-    private static Response unknownView(String name) {
+    static Response unknownView(String name) {
         return AdminAuthorization.error(Response.Status.NOT_FOUND,
                 "unknown view '" + name + "': " + ViewId.namingHint() + "; GET /admin/views lists the views mvrefresh manages");
     }

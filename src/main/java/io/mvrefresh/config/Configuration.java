@@ -100,7 +100,8 @@ public final class Configuration {
                 new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes())),
                 new GlobalSettings.Changes(
                         values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval()),
-                        config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())));
+                        config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())),
+                new GlobalSettings.Console(values.bool("mvrefresh.console.enabled", config.console().enabled())));
         ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
         if (!values.problems().isEmpty()) {
             throw new InvalidConfigurationException(values.problems());
@@ -140,6 +141,7 @@ public final class Configuration {
                 "invalidation.command-timeout", "invalidation.replicas", "invalidation.replica-wait-max", "admin.token",
                 "health.ready-requires-database", "health.liveness-timeout",
                 "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval", "metrics.per-view-histograms",
+                "console.enabled",
                 "log.successes");
 
         /** A list may be written element by element: {@code mvrefresh.discovery.schemas[0]=public}. */

@@ -23,7 +23,8 @@ public record GlobalSettings(
         Demo demo,
         Metrics metrics,
         Logging log,
-        Changes changes) {
+        Changes changes,
+        Console console) {
 
     /** {@code mvrefresh.refresh-session.*}; {@code maxRuns} 0 is no limit. */
     public record RefreshSession(int maxRuns) {
@@ -64,6 +65,10 @@ public record GlobalSettings(
 
     /** {@code mvrefresh.history.*}. */
     public record History(Duration retention) {
+    }
+
+    /** {@code mvrefresh.console.*}. */
+    public record Console(boolean enabled) {
     }
 
     /** {@code mvrefresh.log.*}. */

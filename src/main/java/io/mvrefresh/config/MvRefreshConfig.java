@@ -73,6 +73,9 @@ public interface MvRefreshConfig {
     /** What mvrefresh logs. */
     Logging log();
 
+    /** The web console. */
+    Console console();
+
     /** Which views discovery finds. */
     interface Discovery {
 
@@ -376,6 +379,14 @@ public interface MvRefreshConfig {
         /** Runs older than this are deleted. Defaults to {@code 14d}. */
         @WithDefault("14d")
         String retention();
+    }
+
+    /** The web console at {@code /console}. */
+    interface Console {
+
+        /** Serve the console page; {@code false} removes it (404). Defaults to {@code true}. */
+        @WithDefault("true")
+        String enabled();
     }
 
     /** What mvrefresh logs. */

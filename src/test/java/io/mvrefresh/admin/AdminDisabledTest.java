@@ -18,7 +18,7 @@ class AdminDisabledTest {
 
         @Override
         protected Map<String, String> settings() {
-            return Map.of("mvrefresh.defaults.enabled", "false");
+            return Map.of("mvrefresh.defaults.enabled", "false", "mvrefresh.console.enabled", "false");
         }
 
         @Override
@@ -35,5 +35,11 @@ class AdminDisabledTest {
                 .then().statusCode(403)
                 .body("error", containsString("set mvrefresh.admin.token"));
         given().when().post("/admin/views/public.mv_brand_rankings/refresh").then().statusCode(403);
+    }
+
+    @Test
+    void shouldNotServeTheConsoleWhenItIsTurnedOff() {
+        io.restassured.RestAssured.given().when().get("/console").then().statusCode(404);
+        io.restassured.RestAssured.given().when().get("/console/console.js").then().statusCode(404);
     }
 }

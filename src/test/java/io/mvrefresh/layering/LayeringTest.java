@@ -41,7 +41,7 @@ class LayeringTest {
             Set.of("changes", "observability"),
             Set.of("lifecycle"),
             // The demo joins startup through lifecycle.StartupParticipant.
-            Set.of("health", "admin", "demo"));
+            Set.of("health", "admin", "demo", "console"));
 
     /** Uses the floors allow but the design does not. */
     private static final Map<String, Set<String>> FORBIDDEN = Map.of(
