@@ -8,13 +8,11 @@ import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.metrics.CacheMetrics;
 import io.mvrefresh.vocabulary.InvalidationStrategy;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
-import io.quarkus.redis.datasource.ScanArgs;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.quarkus.redis.datasource.keys.ReactiveKeyCommands;
 import io.quarkus.redis.datasource.keys.ReactiveKeyScanCursor;
 import io.quarkus.redis.datasource.keys.RedisValueType;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands;
-import io.quarkus.redis.datasource.set.ReactiveSScanCursor;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.smallrye.mutiny.Uni;
@@ -52,6 +50,8 @@ public class CacheInvalidator {
 
     /** Where a tag set's members wait while they are deleted; see {@link #invalidateTag}. */
     static final String DRAINING_SUFFIX = ":mvrefresh-draining";
+    /** Renames of a tag tried in one attempt while other invalidations keep taking the draining name. */
+    static final int RENAME_ATTEMPTS = 5;
 
     private final ReactiveKeyCommands<String> keys;
     private final ReactiveSetCommands<String, String> sets;
@@ -122,8 +122,11 @@ public class CacheInvalidator {
 
     /**
      * A tag set is first renamed out of the way (atomically), so a reader adding a member while
-     * it is drained starts a fresh set instead of adding to one about to be deleted. A drain cut
-     * short by a failure is finished first on the retry.
+     * it is drained starts a fresh set instead of adding to one about to be deleted. The draining
+     * set is emptied member by member, each removed from it only once its key is unlinked, and
+     * never deleted whole: Redis drops a set when its last member goes. So a drain cut short is
+     * finished by the next one, and two invalidations of one tag at once (two replicas) share the
+     * work instead of one deleting a set the other just renamed.
      */
     private Uni<Void> invalidateTag(String tag, AtomicLong removed) {
         String draining;
@@ -132,15 +135,19 @@ public class CacheInvalidator {
         } catch (IllegalArgumentException e) {
             return Uni.createFrom().failure(e);
         }
+        return bounded(keys.type(tag)).invoke(type -> {
+            // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
+            if (type != RedisValueType.SET && type != RedisValueType.NONE) {
+                throw new IllegalStateException(
+                        "tag key " + tag + " holds a " + type.name().toLowerCase(Locale.ROOT)
+                                + ", not a set: fix invalidate.tags or the application that writes it");
+            }
+        }).call(() -> renameAndDrain(tag, draining, removed, 1)).replaceWithVoid();
+    }
+
+    private Uni<Void> renameAndDrain(String tag, String draining, AtomicLong removed, int attempt) {
+        // First what a drain cut short left, or what another invalidation is draining right now.
         return drainSet(draining, removed)
-                .call(() -> bounded(keys.type(tag)).invoke(type -> {
-                    // Checked before the rename: a misconfigured tag must fail loudly and stay where it is.
-                    if (type != RedisValueType.SET && type != RedisValueType.NONE) {
-                        throw new IllegalStateException(
-                                "tag key " + tag + " holds a " + type.name().toLowerCase(Locale.ROOT)
-                                        + ", not a set: fix invalidate.tags or the application that writes it");
-                    }
-                }))
                 .call(() -> bounded(keys.renamenx(tag, draining))
                         // No set: nothing was cached under this tag since its last invalidation. The
                         // client reports Redis' "no such key" for RENAMENX as NoSuchElementException.
@@ -149,14 +156,15 @@ public class CacheInvalidator {
                             if (renamed == null) {
                                 return Uni.createFrom().voidItem();
                             }
-                            if (!renamed) {
-                                // Another invalidation of this tag is draining it right now: the members
-                                // written since are still in the tag, so this one is tried again (with
-                                // backoff) instead of counting as done.
-                                throw new IllegalStateException("tag " + tag + " is being drained by another invalidation;"
+                            if (renamed) {
+                                return drainSet(draining, removed);
+                            }
+                            // Another invalidation renamed the tag's newer members in between: drain them too.
+                            if (attempt >= RENAME_ATTEMPTS) {
+                                throw new IllegalStateException("tag " + tag + " is being drained by other invalidations;"
                                         + " its newer members are invalidated on the next attempt");
                             }
-                            return drainSet(draining, removed);
+                            return renameAndDrain(tag, draining, removed, attempt + 1);
                         }));
     }
 
@@ -179,10 +187,12 @@ public class CacheInvalidator {
                 + " set falls in its slot; give the tag a hash tag, e.g. {" + tag.replace("{", "").replace("}", "") + "}");
     }
 
+    /** Empties {@code set}: a batch of members, their keys unlinked, then those members removed, until none is left. */
     private Uni<Void> drainSet(String set, AtomicLong removed) {
-        ReactiveSScanCursor<String> cursor = sets.sscan(set, new ScanArgs().count(scanCount));
-        return drain(() -> cursor.hasNext(), () -> cursor.next(), new ArrayList<>(), removed)
-                .call(() -> bounded(keys.unlink(set)));
+        return bounded(sets.srandmember(set, scanCount)).flatMap(members -> members.isEmpty()
+                ? Uni.createFrom().voidItem()
+                : unlink(members, removed).call(() -> bounded(sets.srem(set, members.toArray(String[]::new))))
+                        .flatMap(ignored -> drainSet(set, removed)));
     }
 
     /** Walks a cursor, unlinking what it found whenever a batch's worth has gathered, and the rest at the end. */

@@ -80,6 +80,9 @@ class CacheInvalidationTest {
     RedisDataSource redis;
 
     @Inject
+    CacheInvalidator invalidator;
+
+    @Inject
     ReactiveRedisDataSource reactiveRedis;
 
     private RedisKeys keys;
@@ -223,5 +226,41 @@ class CacheInvalidationTest {
             POSTGRES.execute("DELETE FROM ratio_inputs WHERE id = 99");
         }
         assertThat(keys.all()).containsAll(cached);
+    }
+
+    @Test
+    void shouldLetTwoInvalidationsOfOneTagDrainItTogetherAndLoseNoMember() {
+        // A tag whose drain takes many rounds (scan-count 500).
+        Set<String> members = tagged("tag:shared", "shared", 20_000);
+        io.mvrefresh.config.InvalidationRules rules = new io.mvrefresh.config.InvalidationRules(List.of(),
+                List.of(keys.key("tag:shared")), java.util.Optional.empty());
+        ViewId view = ViewId.parse("public.mv_brand_rankings").orElseThrow();
+        AtomicLong first = new AtomicLong();
+        AtomicLong second = new AtomicLong();
+
+        // Two replicas invalidating the tag at the same moment: the second finds the first's draining
+        // set in place of the tag, and helps drain it instead of failing or deleting it whole.
+        io.smallrye.mutiny.Uni.join().all(
+                invalidator
+                        .invalidate(InvalidationRequest.of(view, 1, java.time.Instant.now(), InvalidationRequest.POSITION_UNKNOWN,
+                                rules), first),
+                invalidator
+                        .invalidate(InvalidationRequest.of(view, 2, java.time.Instant.now(), InvalidationRequest.POSITION_UNKNOWN,
+                                rules), second))
+                .andFailFast().await().atMost(Duration.ofSeconds(60));
+
+        assertThat(keys.all()).doesNotContainAnyElementsOf(members)
+                .doesNotContain(keys.key("tag:shared"), keys.key("tag:shared") + CacheInvalidator.DRAINING_SUFFIX);
+        assertThat(first.get() + second.get()).as("each key counted once, by whichever drain removed it").isEqualTo(20_000);
+
+        // A drain cut short (a process killed half way) left its set: the next invalidation finishes it.
+        Set<String> leftOver = keys.create("left-over", 300);
+        redis.set(String.class).sadd(keys.key("tag:shared") + CacheInvalidator.DRAINING_SUFFIX, leftOver.toArray(String[]::new));
+        Set<String> newer = tagged("tag:shared", "newer", 100);
+        AtomicLong third = new AtomicLong();
+        invalidator.invalidate(InvalidationRequest.of(view, 3, java.time.Instant.now(), InvalidationRequest.POSITION_UNKNOWN,
+                rules), third).await().atMost(Duration.ofSeconds(60));
+        assertThat(keys.all()).doesNotContainAnyElementsOf(leftOver).doesNotContainAnyElementsOf(newer);
+        assertThat(third.get()).isEqualTo(400);
     }
 }
