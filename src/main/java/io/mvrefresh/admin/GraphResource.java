@@ -11,12 +11,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,22 +64,19 @@ public class GraphResource {
                     "depth=" + depthText + ": write a whole number from 1 to " + MAX_DEPTH);
         }
         List<ViewSnapshot> snapshots = dispatcher.snapshots();
-        Map<ViewId, ViewSnapshot> byView = new HashMap<>();
-        snapshots.forEach(snapshot -> byView.put(snapshot.settings().view(), snapshot));
+        Set<ViewId> known = new HashSet<>();
+        snapshots.forEach(snapshot -> known.add(snapshot.settings().view()));
+        // The edges the dispatcher orders refreshes by, so the picture shows what actually waits for what.
         Set<GraphView.Edge> edges = new LinkedHashSet<>();
-        for (ViewSnapshot snapshot : snapshots) {
-            Set<ViewId> sources = new HashSet<>(snapshot.settings().dependsOn());
-            if (snapshot.catalogView() != null) {
-                sources.addAll(snapshot.catalogView().upstreamViews());
-            }
-            sources.stream().filter(byView::containsKey).sorted()
-                    .forEach(source -> edges.add(new GraphView.Edge(source.toString(), snapshot.settings().view().toString())));
-        }
+        dispatcher.sources().entrySet().stream().filter(entry -> known.contains(entry.getKey()))
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> entry.getValue().stream().filter(known::contains).sorted()
+                        .forEach(source -> edges.add(new GraphView.Edge(source.toString(), entry.getKey().toString()))));
         Set<String> included;
         if (around == null || around.isBlank()) {
             included = null;
         } else {
-            Optional<ViewId> center = ViewId.parse(around).filter(byView::containsKey);
+            Optional<ViewId> center = ViewId.parse(around).filter(known::contains);
             if (center.isEmpty()) {
                 return AdminResource.unknownView(around);
             }
@@ -90,7 +85,7 @@ public class GraphResource {
         List<GraphView.Node> nodes = new ArrayList<>();
         snapshots.stream().sorted(Comparator.comparing(snapshot -> snapshot.settings().view()))
                 .filter(snapshot -> included == null || included.contains(snapshot.settings().view().toString()))
-                .forEach(snapshot -> nodes.add(node(snapshot, lastRuns.lastRefreshDuration(snapshot.settings().view()))));
+                .forEach(snapshot -> nodes.add(node(snapshot)));
         List<GraphView.Edge> shown = edges.stream()
                 .filter(edge -> included == null || included.contains(edge.source()) && included.contains(edge.reader()))
                 .toList();
@@ -116,13 +111,9 @@ public class GraphResource {
         return reached;
     }
 
-    private static GraphView.Node node(ViewSnapshot snapshot, Optional<Duration> lastDuration) {
-        Instant freshAsOf = snapshot.state().freshAsOf();
-        Duration lag = snapshot.lag();
-        return new GraphView.Node(snapshot.settings().view().toString(), snapshot.status().label(),
-                snapshot.settings().priority().label(), lag == null ? null : Math.max(0, lag.toSeconds()),
-                freshAsOf == null ? null : Math.max(0, Duration.between(freshAsOf, snapshot.observedAt()).toSeconds()),
-                snapshot.why().reason(), snapshot.why().message(), snapshot.why().until(), snapshot.state().lastSuccessAt(),
-                lastDuration.map(Duration::toMillis).orElse(null), snapshot.nextDue());
+    private GraphView.Node node(ViewSnapshot snapshot) {
+        ViewId view = snapshot.settings().view();
+        return GraphView.Node.of(ViewView.of(snapshot, lastRuns.lastRun(view).orElse(null)),
+                lastRuns.lastRefreshDuration(view).map(Duration::toMillis).orElse(null));
     }
 }

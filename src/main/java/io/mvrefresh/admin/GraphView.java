@@ -24,6 +24,13 @@ public record GraphView(String around, int depth, int total, List<Node> nodes, L
     @RegisterForReflection
     public record Node(String view, String status, String priority, Long lagSeconds, Long stalenessSeconds, String why,
             String whyMessage, Instant whyUntil, Instant lastSuccessAt, Long lastDurationMillis, Instant nextDue) {
+
+        /** The view as {@code /admin/views} shows it, reduced to what the picture and the overview need. */
+        static Node of(ViewView view, Long lastDurationMillis) {
+            return new Node(view.name(), view.status(), view.priority(), view.lagSeconds(), view.stalenessSeconds(),
+                    view.why().reason(), view.why().message(), view.why().until(), view.lastSuccessAt(), lastDurationMillis,
+                    view.nextDue());
+        }
     }
 
     /** {@code reader} reads {@code source} (in its definition, or through {@code depends-on}). */

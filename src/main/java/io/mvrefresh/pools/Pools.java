@@ -52,6 +52,8 @@ public class Pools implements PgPoolCreator {
     private final String applicationName;
     private volatile RefreshSessions refreshes;
     private volatile List<PgConnectOptions> configured;
+    /** What a session outside the housekeeping pool runs first: refresh, listen and presence sessions. */
+    private volatile String ownSessionSetup;
 
     /**
      * Reads the raw settings: Quarkus builds the pool at startup, possibly before the
@@ -75,8 +77,9 @@ public class Pools implements PgPoolCreator {
     @Override
     public Pool create(Input input) {
         configured = List.copyOf(input.pgConnectOptionsList());
-        refreshes = new RefreshSessions(input.vertx(), sessions(configured, applicationName + "/refresh"),
-                setup(configured, REFRESH_SESSION), concurrency, sessionMaxRuns);
+        ownSessionSetup = setup(configured, REFRESH_SESSION);
+        refreshes = new RefreshSessions(input.vertx(), sessions(configured, applicationName + "/refresh"), ownSessionSetup,
+                concurrency, sessionMaxRuns);
         String housekeeping = setup(configured, HOUSEKEEPING_SESSION);
         return PgBuilder.pool()
                 .with(input.poolOptions())
@@ -127,7 +130,7 @@ public class Pools implements PgPoolCreator {
 
     private Uni<PgConnection> openDedicated(io.vertx.mutiny.core.Vertx vertx, String suffix) {
         refreshes();
-        String setup = setup(configured, REFRESH_SESSION);
+        String setup = ownSessionSetup;
         return PgConnection.connect(vertx, sessions(configured, applicationName + suffix).getFirst())
                 .call(conn -> setup == null
                         ? Uni.createFrom().voidItem()

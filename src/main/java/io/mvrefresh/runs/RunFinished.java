@@ -2,7 +2,6 @@ package io.mvrefresh.runs;
 
 import io.mvrefresh.config.ViewSettings;
 import io.mvrefresh.refresh.CompletedRun;
-import io.mvrefresh.refresh.RefreshOutcome;
 
 /**
  * A run ended and its outcome is stored (a refresh's strictly after its commit). Fired once per
@@ -12,10 +11,5 @@ public record RunFinished(CompletedRun run) {
 
     public ViewSettings settings() {
         return run.job().settings();
-    }
-
-    /** Whether the REFRESH committed. */
-    public boolean refreshed() {
-        return run.outcome() instanceof RefreshOutcome.Refreshed;
     }
 }

@@ -35,7 +35,10 @@ final class DependencyGraph {
     private DependencyGraph(Map<ViewId, Set<ViewId>> upstream, Map<ViewId, Set<ViewId>> downstream,
             List<String> ignoredDependsOn) {
         this.ignoredDependsOn = List.copyOf(ignoredDependsOn);
-        this.upstream = upstream;
+        // Frozen: the policy hands it out (sources()) beyond its lock.
+        Map<ViewId, Set<ViewId>> frozen = new HashMap<>();
+        upstream.forEach((view, reads) -> frozen.put(view, Set.copyOf(reads)));
+        this.upstream = Map.copyOf(frozen);
         this.downstream = downstream;
         for (ViewId view : union(upstream.keySet(), downstream.keySet())) {
             allUpstream.put(view, Set.copyOf(closure(view, upstream::get)));
@@ -80,6 +83,11 @@ final class DependencyGraph {
     }
 
     /** Views this one reads directly. */
+    /** Every view with the views it reads directly: the edges refreshes are ordered by. */
+    Map<ViewId, Set<ViewId>> sources() {
+        return upstream;
+    }
+
     Set<ViewId> upstreamOf(ViewId view) {
         return upstream.getOrDefault(view, Set.of());
     }

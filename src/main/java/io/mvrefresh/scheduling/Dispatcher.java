@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -210,6 +211,11 @@ public class Dispatcher {
     /** Every known view, configured or discovered, sorted by name. */
     public List<ViewSnapshot> snapshots() {
         return read(policy -> policy.snapshots(clock.instant()));
+    }
+
+    /** Which views each view reads directly, as refreshes are ordered by: the edges of the dependency graph. */
+    public Map<ViewId, Set<ViewId>> sources() {
+        return read(SchedulingPolicy::sources);
     }
 
     /** One view, when known. */

@@ -358,6 +358,11 @@ public final class SchedulingPolicy {
         queue.lookAgainAt(graph.allUpstreamOf(view));
     }
 
+    /** Which views each view reads directly (definitions and depends-on, a cycle-closing entry left out). */
+    public Map<ViewId, Set<ViewId>> sources() {
+        return graph.sources();
+    }
+
     /** When the earliest idle view falls due; empty when none ever will. */
     public Optional<Instant> nextWakeUp() {
         return dueIndex.first();
