@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.RedisCli;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyScanArgs;
 import io.quarkus.test.junit.QuarkusTest;
@@ -89,7 +90,7 @@ class PatternInvalidationTest {
         redis.value(String.class).mset(matching);
         redis.value(String.class).mset(others);
         String decoyInDatabaseZero = PREFIX + "rankings:in-database-0";
-        redisCli("-n", "0", "SET", decoyInDatabaseZero, "keep: another database");
+        RedisCli.run("-n", "0", "SET", decoyInDatabaseZero, "keep: another database");
 
         // New facts: the daily aggregate's refresh changes rows, and the rankings, which read it, follow with new rows.
         POSTGRES.addFactsNow();
@@ -101,24 +102,9 @@ class PatternInvalidationTest {
             return runs.getLast().get("keys_invalidated") != null;
         });
         assertThat(POSTGRES.runsOf("public.mv_brand_rankings").getLast().get("keys_invalidated")).isEqualTo(305L);
-        assertThat(redisCli("-n", "0", "EXISTS", decoyInDatabaseZero)).isEqualTo("1");
-        redisCli("-n", "0", "DEL", decoyInDatabaseZero);
+        assertThat(RedisCli.run("-n", "0", "EXISTS", decoyInDatabaseZero)).isEqualTo("1");
+        RedisCli.run("-n", "0", "DEL", decoyInDatabaseZero);
     }
-
-    private static String redisCli(String... args) {
-        try {
-            java.util.List<String> command = new java.util.ArrayList<>(
-                    java.util.List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
-            command.addAll(java.util.List.of(args));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes()).trim();
-            process.waitFor();
-            return output;
-        } catch (Exception e) {
-            throw new IllegalStateException("redis-cli failed", e);
-        }
-    }
-
     private Set<String> keys() {
         return StreamSupport
                 .stream(redis.key().scan(new KeyScanArgs().match(PREFIX + "*").count(1000)).toIterable().spliterator(), false)

@@ -113,16 +113,10 @@ class ReplicaAwareInvalidationTest {
         return price;
     }
 
-    private double metric(String name) {
-        String text = given().when().get(Management.url("/q/metrics")).then().statusCode(200).extract().asString();
-        return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    }
-
     @Test
     void shouldInvalidateOnlyOnceTheStandbyShowsTheRefreshSoACacheMissNeverRefillsOldRows() {
         assertThat(cachedPrice(1)).isEqualTo("100");
-        double timeoutsBefore = metric("mvrefresh_cache_invalidation_replica_timeouts_total");
+        double timeoutsBefore = Management.metric("mvrefresh_cache_invalidation_replica_timeouts_total");
         List<String> refilledOnMessage = new CopyOnWriteArrayList<>();
         // A busy application: a request misses the cache the moment the key is gone.
         try (InvalidationMessages messages = new InvalidationMessages(reactiveRedis, PROFILE.invalidationChannel(),
@@ -147,8 +141,8 @@ class ReplicaAwareInvalidationTest {
             assertThat(refilledOnMessage).containsOnly("200");
             assertThat(cachedPrice(1)).isEqualTo("200");
         }
-        assertThat(metric("mvrefresh_cache_invalidation_replica_wait_seconds_count")).isPositive();
-        assertThat(metric("mvrefresh_cache_invalidation_replica_timeouts_total")).isEqualTo(timeoutsBefore);
+        assertThat(Management.metric("mvrefresh_cache_invalidation_replica_wait_seconds_count")).isPositive();
+        assertThat(Management.metric("mvrefresh_cache_invalidation_replica_timeouts_total")).isEqualTo(timeoutsBefore);
     }
 
     @Test

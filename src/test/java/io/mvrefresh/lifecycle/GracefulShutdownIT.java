@@ -7,6 +7,7 @@ import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.IsolatedDatabase;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
+import io.mvrefresh.support.RedisCli;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -111,7 +112,7 @@ class GracefulShutdownIT {
                     "mvrefresh.shutdown.grace=60s"))) {
                 gate.awaitWaiting(1);
                 for (String key : keys) {
-                    redisCli("SET", key, "cached");
+                    RedisCli.run("SET", key, "cached");
                 }
 
                 app.terminate();
@@ -129,30 +130,14 @@ class GracefulShutdownIT {
             }
             assertThat(postgres.value("SELECT outcome FROM mvrefresh.refresh_run WHERE view = 'gated.mv_one'"))
                     .isEqualTo("success");
-            assertThat(keys.stream().filter(key -> redisCli("EXISTS", key).equals("1"))).as("keys left behind").isEmpty();
+            assertThat(keys.stream().filter(key -> RedisCli.run("EXISTS", key).equals("1"))).as("keys left behind").isEmpty();
             assertThat(postgres.value("SELECT keys_invalidated FROM mvrefresh.refresh_run WHERE view = 'gated.mv_one'"))
                     .isEqualTo(20L);
             assertThat(postgres.value("SELECT invalidation_owed_run FROM mvrefresh.view_state WHERE view = 'gated.mv_one'"))
                     .as("nothing left owed").isNull();
         } finally {
-            keys.forEach(key -> redisCli("DEL", key));
+            keys.forEach(key -> RedisCli.run("DEL", key));
             Postgres.dropDatabase(database);
-        }
-    }
-
-    private static String redisCli(String... args) {
-        try {
-            List<String> command = new java.util.ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", "6379"));
-            command.addAll(List.of(args));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes()).trim();
-            process.waitFor();
-            return output;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

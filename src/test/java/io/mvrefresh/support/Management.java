@@ -16,4 +16,12 @@ public final class Management {
     public static String url(String path) {
         return "http://localhost:" + port() + path;
     }
+
+    /** The sum of every series of metric {@code name} on {@code /q/metrics}, whatever their labels; 0 when there is none. */
+    public static double metric(String name) {
+        String text = io.restassured.RestAssured.given().when().get(url("/q/metrics")).then().statusCode(200).extract()
+                .asString();
+        return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
 }

@@ -43,9 +43,7 @@ public final class PackagedApp implements AutoCloseable {
 
     /** A loopback port nobody listens on right now, for an instance that needs a known port. */
     public static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return LocalServers.freePort();
     }
 
     /** Waits for the process to end by itself; answers its exit code. */

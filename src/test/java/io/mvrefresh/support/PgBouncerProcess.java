@@ -1,16 +1,12 @@
 package io.mvrefresh.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Debian's {@code pgbouncer} in session pooling mode on a free loopback port, in front of the
@@ -32,10 +28,7 @@ public final class PgBouncerProcess implements AutoCloseable {
     public static PgBouncerProcess start() {
         try {
             Path directory = Files.createTempDirectory("mvrefresh-pgbouncer");
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
+            int port = LocalServers.freePort();
             Files.writeString(directory.resolve("users.txt"), "\"" + Postgres.USER + "\" \"\"\n");
             Files.writeString(directory.resolve("pgbouncer.ini"), String.join("\n",
                     "[databases]",
@@ -64,7 +57,9 @@ public final class PgBouncerProcess implements AutoCloseable {
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(directory.resolve("stdout.log").toFile()).start();
             PgBouncerProcess bouncer = new PgBouncerProcess(directory, port, process);
-            bouncer.awaitPort();
+            if (!LocalServers.awaitPort(port, true, Duration.ofSeconds(20), process::isAlive)) {
+                throw new IllegalStateException("pgbouncer did not listen on " + port + ": " + bouncer.log());
+            }
             return bouncer;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -111,26 +106,6 @@ public final class PgBouncerProcess implements AutoCloseable {
         throw new IllegalStateException("pgbouncer is not installed (scripts/local-services.sh installs it)");
     }
 
-    private void awaitPort() throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("pgbouncer exited: " + log());
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new IllegalStateException("pgbouncer did not listen on " + port + ": " + log());
-    }
-
     private String log() throws IOException {
         Path log = directory.resolve("pgbouncer.log");
         return Files.exists(log) ? Files.readString(log) : Files.readString(directory.resolve("stdout.log"));
@@ -144,10 +119,6 @@ public final class PgBouncerProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // A temporary directory left behind is harmless.
-        }
+        LocalServers.deleteTree(directory);
     }
 }

@@ -2,15 +2,12 @@ package io.mvrefresh.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A Redis Cluster of the test's own: three primaries from {@code redis-server} on free loopback
@@ -75,7 +72,9 @@ public final class RedisClusterProcess implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(node.resolve("redis.log").toFile()).start());
         }
         for (int port : ports) {
-            awaitPort(port);
+            if (!LocalServers.awaitPort(port, true, Duration.ofSeconds(10), () -> true)) {
+                throw new IllegalStateException("redis-server did not listen on " + port);
+            }
         }
     }
 
@@ -179,11 +178,7 @@ public final class RedisClusterProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // A temporary directory left behind is harmless.
-        }
+        LocalServers.deleteTree(directory);
     }
 
     private static String run(List<String> command) {
@@ -198,18 +193,6 @@ public final class RedisClusterProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static void awaitPort(int port) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                pause();
-            }
-        }
-        throw new IllegalStateException("redis-server did not listen on " + port);
     }
 
     private static void pause() {

@@ -1,15 +1,11 @@
 package io.mvrefresh.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A {@code redis-server} of the test's own on a free loopback port, which the test may stop,
@@ -34,10 +30,7 @@ public final class RedisProcess implements AutoCloseable {
     public static RedisProcess start() {
         try {
             Path directory = Files.createTempDirectory("mvrefresh-redis");
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
+            int port = LocalServers.freePort();
             RedisProcess redis = new RedisProcess(directory, port);
             redis.startServer();
             return redis;
@@ -127,32 +120,12 @@ public final class RedisProcess implements AutoCloseable {
             thaw();
             stopServer();
         }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // A temporary directory left behind is harmless.
-        }
+        LocalServers.deleteTree(directory);
     }
 
     private void awaitPort(boolean open) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            boolean accepting;
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                accepting = true;
-            } catch (IOException e) {
-                accepting = false;
-            }
-            if (accepting == open) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        if (!LocalServers.awaitPort(port, open, Duration.ofSeconds(10), () -> true)) {
+            throw new IllegalStateException("redis-server on port " + port + " did not " + (open ? "start" : "stop"));
         }
-        throw new IllegalStateException("redis-server on port " + port + " did not " + (open ? "start" : "stop"));
     }
 }

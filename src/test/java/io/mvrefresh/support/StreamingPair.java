@@ -1,7 +1,6 @@
 package io.mvrefresh.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +38,8 @@ public final class StreamingPair implements AutoCloseable {
     public static StreamingPair start(String standbyName) {
         try {
             Path directory = Files.createTempDirectory("mvrefresh-pg-pair");
-            StreamingPair pair = new StreamingPair(directory, binaries(), freePort(), freePort(), standbyName);
+            StreamingPair pair = new StreamingPair(directory, binaries(), LocalServers.freePort(), LocalServers.freePort(),
+                    standbyName);
             pair.startBoth();
             return pair;
         } catch (IOException e) {
@@ -129,11 +129,7 @@ public final class StreamingPair implements AutoCloseable {
                 }
             }
         }
-        try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // A temporary directory left behind is harmless.
-        }
+        LocalServers.deleteTree(directory);
     }
 
     private void run(String program, String... args) {
@@ -191,9 +187,4 @@ public final class StreamingPair implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
