@@ -176,12 +176,23 @@
     byId('detail-why').textContent = `${v.status}: ${v.why.message}${v.why.until ? ` (until ${time(v.why.until)})` : ''}`;
     byId('pause').disabled = v.status === 'paused';
     byId('resume').disabled = v.status !== 'paused';
-    const source = v.configured ? 'mvrefresh.views."…" (properties), else mvrefresh.defaults' : 'mvrefresh.defaults (properties)';
+    const sources = v.settingSources || {};
+    const setBy = (keys) => {
+      const own = keys.map((key) => sources[key]).filter((from) => from && from !== 'default');
+      return own.length ? ` [${[...new Set(own)].join(', ')}]` : '';
+    };
+    const notDefault = Object.entries(sources).filter(([, from]) => from !== 'default');
     const settings = [
-      ['Schedule', v.schedule], ['Priority', v.priority], ['Mode', `${v.mode} (in effect: ${v.modeInEffect ?? '—'})`],
-      ['Skip unchanged', String(v.skipUnchanged)], ['Enabled', String(v.enabled)], ['Reads', v.upstream.join(', ') || '—'],
-      ['Settings from', source],
+      ['Schedule', v.schedule + setBy(['interval', 'cron', 'cron-timezone', 'max-staleness'])],
+      ['Priority', v.priority + setBy(['priority'])],
+      ['Mode', `${v.mode} (in effect: ${v.modeInEffect ?? '—'})${setBy(['mode'])}`],
+      ['Skip unchanged', String(v.skipUnchanged) + setBy(['skip-unchanged'])], ['Enabled', String(v.enabled) + setBy(['enabled'])],
+      ['Reads', v.upstream.join(', ') || '—'],
+      ['Settings from', notDefault.length ? notDefault.map(([key, from]) => `${key}: ${from}`).join(', ') : 'all defaults'],
     ];
+    if (v.commentError) {
+      settings.push(['Comment refused', v.commentError]);
+    }
     byId('settings').replaceChildren(...settings.flatMap(([term, value]) => [element('dt', null, term), element('dd', null, value)]));
     byId('runs').tBodies[0].replaceChildren(...(runs.body || []).map((run) => element('tr', { 'data-run': run.runId },
       element('td', null, `#${run.runId}`),

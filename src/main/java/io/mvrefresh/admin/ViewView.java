@@ -13,6 +13,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One view as the admin API shows it.
@@ -34,6 +35,11 @@ import java.util.List;
  *     cannot be detected
  * @param freshness its freshness target and what mvrefresh learned about meeting it
  * @param why why it is in its state: reason, message and until (see {@link WhyView})
+ * @param settingSources where each per-view setting comes from: {@code default}, {@code comment}
+ *     (the {@code mvrefresh:} line of the view's comment) or {@code properties}
+ * @param commentError why the settings in its comment are not in effect (it is then
+ *     {@code failing} and runs on its last good settings), naming the key and value; null when
+ *     they are or it has none
  */
 @RegisterForReflection
 public record ViewView(
@@ -65,7 +71,9 @@ public record ViewView(
         String schedule,
         Long lagSeconds,
         Freshness freshness,
-        WhyView why) {
+        WhyView why,
+        Map<String, String> settingSources,
+        String commentError) {
 
     /**
      * Why the view is in its state.
@@ -176,7 +184,9 @@ public record ViewView(
                 settings.schedule().describe(),
                 status.lag() == null ? null : Math.max(0, status.lag().toSeconds()),
                 Freshness.of(status),
-                new WhyView(status.why().reason(), status.why().message(), status.why().until()));
+                new WhyView(status.why().reason(), status.why().message(), status.why().until()),
+                settings.sources().byKey(),
+                settings.commentProblem().orElse(null));
     }
 
     private static String modeInEffect(RefreshMode mode, CatalogView catalog) {

@@ -2,7 +2,7 @@ package io.mvrefresh.cache;
 
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.InvalidationRules;
-import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.config.SettingsInEffect;
 import io.mvrefresh.state.OwedInvalidationStore;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -25,12 +25,12 @@ public class OwedInvalidations {
 
     private final OwedInvalidationStore store;
     private final InvalidationWorker worker;
-    private final ViewSettingsResolver settings;
+    private final SettingsInEffect settings;
     private final Clock clock;
     private final String instance;
     private final AtomicBoolean firstRound = new AtomicBoolean(true);
 
-    public OwedInvalidations(OwedInvalidationStore store, InvalidationWorker worker, ViewSettingsResolver settings, Clock clock,
+    public OwedInvalidations(OwedInvalidationStore store, InvalidationWorker worker, SettingsInEffect settings, Clock clock,
             GlobalSettings config) {
         this.store = store;
         this.worker = worker;

@@ -32,6 +32,7 @@ final class CatalogQueries {
             SELECT n.nspname::text AS schema_name, c.relname::text AS view_name, c.oid::bigint AS oid,
                    c.relispopulated AS populated,
                    (SELECT r.xmin::text FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename = '_RETURN') AS rule_version,
+                   obj_description(c.oid, 'pg_class') AS view_comment,
             """ + USABLE_UNIQUE_INDEX + """
              AS has_usable_unique_index
             FROM pg_class c

@@ -229,7 +229,8 @@ public class CatalogReader {
             Reads reads = walked.get(oid).reads();
             Walked walk = walked.get(oid);
             views.put(id, new CatalogView(id, oid, row.getBoolean("populated"), row.getBoolean("has_usable_unique_index"),
-                    reads.upstream(), reads.base(), reads.oids(), reads.blockers(), definition(walk)));
+                    reads.upstream(), reads.base(), reads.oids(), reads.blockers(), definition(walk),
+                    row.getString("view_comment")));
         });
         return views;
     }

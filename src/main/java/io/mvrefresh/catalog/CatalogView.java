@@ -24,10 +24,12 @@ import java.util.Set;
  * @param definition the version of the view's query and of every plain view and SQL function body
  *     it reads through: it changes with {@code CREATE OR REPLACE VIEW} or {@code FUNCTION} along the
  *     way, which changes the view's result without a write; empty where unknown
+ * @param comment the view's comment ({@code COMMENT ON MATERIALIZED VIEW}), where its
+ *     {@code mvrefresh:} settings are; empty when it has none
  */
 public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex,
         Set<ViewId> upstreamViews, Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers,
-        String definition) {
+        String definition, String comment) {
 
     /** A view whose definition version is not known (read in a refresh's transaction, or in tests). */
     public CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex, Set<ViewId> upstreamViews,
@@ -35,11 +37,19 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
         this(id, oid, populated, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids, changeDetectionBlockers, "");
     }
 
+    /** A view without a comment. */
+    public CatalogView(ViewId id, long oid, boolean populated, boolean hasUsableUniqueIndex, Set<ViewId> upstreamViews,
+            Set<ViewId> baseRelations, Set<Long> readOids, List<String> changeDetectionBlockers, String definition) {
+        this(id, oid, populated, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids, changeDetectionBlockers,
+                definition, "");
+    }
+
     public CatalogView {
         upstreamViews = Set.copyOf(upstreamViews);
         baseRelations = Set.copyOf(baseRelations);
         readOids = Set.copyOf(readOids);
         changeDetectionBlockers = List.copyOf(changeDetectionBlockers);
+        comment = comment == null ? "" : comment;
     }
 
     /** Whether {@code REFRESH ... CONCURRENTLY} would be accepted right now. */
@@ -79,7 +89,6 @@ public record CatalogView(ViewId id, long oid, boolean populated, boolean hasUsa
     /** The same view, now populated (after its first successful refresh). */
     public CatalogView populatedNow() {
         return new CatalogView(id, oid, true, hasUsableUniqueIndex, upstreamViews, baseRelations, readOids,
-                changeDetectionBlockers,
-                definition);
+                changeDetectionBlockers, definition, comment);
     }
 }

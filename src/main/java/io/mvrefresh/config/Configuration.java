@@ -6,7 +6,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The whole {@code mvrefresh.*} configuration, validated once: the global settings and every
@@ -77,7 +76,8 @@ public final class Configuration {
                 new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()),
                         config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
-                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval())),
+                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval()),
+                        values.bool("mvrefresh.discovery.comment-settings", config.discovery().commentSettings())),
                 scheduler,
                 new GlobalSettings.Shutdown(values.notNegativeDuration("mvrefresh.shutdown.grace", config.shutdown().grace())),
                 new GlobalSettings.Invalidation(
@@ -123,18 +123,16 @@ public final class Configuration {
         static final String PREFIX = "mvrefresh.";
 
         /** Keys every view can default to, under {@code mvrefresh.defaults.}. */
-        static final List<String> DEFAULT_KEYS = List.of("interval", "cron", "cron-timezone", "priority", "mode", "timeout",
-                "lock-timeout", "skip-unchanged", "enabled", "max-staleness", "min-interval", "after-sql");
+        static final List<String> DEFAULT_KEYS = ViewKeys.defaultable();
 
         /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
-        static final List<String> VIEW_KEYS = Stream.concat(DEFAULT_KEYS.stream(),
-                Stream.of("depends-on", "invalidate.patterns", "invalidate.tags", "invalidate.generation-key"))
-                .toList();
+        static final List<String> VIEW_KEYS = ViewKeys.all();
 
         /** Keys that are not per view. */
         static final List<String> GLOBAL_KEYS = List.of("concurrency", "refresh-session.max-runs", "instance",
                 "discovery.schemas", "discovery.include",
-                "discovery.exclude", "discovery.rescan-interval", "scheduler.aging", "scheduler.poll-interval",
+                "discovery.exclude", "discovery.rescan-interval", "discovery.comment-settings", "scheduler.aging",
+                "scheduler.poll-interval",
                 "scheduler.timers",
                 "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
                 "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
@@ -187,10 +185,13 @@ public final class Configuration {
                 rest = key.substring(PREFIX.length());
                 candidates = GLOBAL_KEYS;
             }
-            Optional<String> closest = candidates.stream().min(Comparator.comparingInt(candidate -> distance(candidate, rest)));
-            return closest.filter(candidate -> distance(candidate, rest) <= Math.max(2, rest.length() / 4))
-                    .map(candidate -> " (did you mean " + prefix + candidate + "?)")
-                    .orElse("");
+            return closest(rest, candidates).map(candidate -> " (did you mean " + prefix + candidate + "?)").orElse("");
+        }
+
+        /** The candidate closest to {@code key}, when one is close enough to be what was meant. */
+        static Optional<String> closest(String key, List<String> candidates) {
+            return candidates.stream().min(Comparator.comparingInt(candidate -> distance(candidate, key)))
+                    .filter(candidate -> distance(candidate, key) <= Math.max(2, key.length() / 4));
         }
 
         private static int distance(String a, String b) {

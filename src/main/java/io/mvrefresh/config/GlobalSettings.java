@@ -30,8 +30,13 @@ public record GlobalSettings(
     public record RefreshSession(int maxRuns) {
     }
 
-    /** {@code mvrefresh.discovery.*}. */
-    public record Discovery(List<String> schemas, List<String> include, List<String> exclude, Duration rescanInterval) {
+    /**
+     * {@code mvrefresh.discovery.*}.
+     *
+     * @param commentSettings whether per-view settings are read from the views' comments
+     */
+    public record Discovery(List<String> schemas, List<String> include, List<String> exclude, Duration rescanInterval,
+            boolean commentSettings) {
     }
 
     /** {@code mvrefresh.scheduler.*}. */

@@ -98,6 +98,14 @@ public interface MvRefreshConfig {
         @WithName("rescan-interval")
         @WithDefault("1m")
         String rescanInterval();
+
+        /**
+         * Whether per-view settings are read from the {@code mvrefresh:} line of each view's
+         * comment, at every rescan. Defaults to {@code true}.
+         */
+        @WithName("comment-settings")
+        @WithDefault("true")
+        String commentSettings();
     }
 
     /** Settings of a view when it does not override them. */

@@ -12,6 +12,7 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.zone.ZoneRules;
+import java.util.Objects;
 import java.util.Optional;
 
 /** When a view falls due, given when it was last known fresh. */
@@ -140,6 +141,18 @@ public sealed interface Schedule {
         public Duration period(Instant now) {
             return nextFire(now).flatMap(next -> nextFire(next).map(after -> Duration.between(next, after)))
                     .orElse(FALLBACK_PERIOD);
+        }
+
+        // The same expression in the same zone is the same schedule: a catalog rescan that reads an
+        // unchanged comment again must not look like a change.
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof CronSchedule cron && cron.expression.equals(expression) && cron.zone.equals(zone);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(expression, zone);
         }
     }
 }

@@ -28,10 +28,13 @@ public final class ViewSettingsResolver {
 
     private final ResolvedDefaults defaults;
     private final Map<ViewId, ViewSettings> configured;
+    private final Map<ViewId, MvRefreshConfig.ViewOverrides> overrides;
 
-    private ViewSettingsResolver(ResolvedDefaults defaults, Map<ViewId, ViewSettings> configured) {
+    private ViewSettingsResolver(ResolvedDefaults defaults, Map<ViewId, ViewSettings> configured,
+            Map<ViewId, MvRefreshConfig.ViewOverrides> overrides) {
         this.defaults = defaults;
         this.configured = configured;
+        this.overrides = overrides;
     }
 
     /**
@@ -58,6 +61,7 @@ public final class ViewSettingsResolver {
                 values.bool(prefix + "enabled", raw.enabled()));
 
         Map<ViewId, ViewSettings> configured = new TreeMap<>();
+        Map<ViewId, MvRefreshConfig.ViewOverrides> ownOverrides = new TreeMap<>();
         config.views().forEach((key, overrides) -> {
             String viewPrefix = "mvrefresh.views.\"" + key + "\".";
             Optional<ViewId> view = ViewId.parse(key);
@@ -70,13 +74,15 @@ public final class ViewSettingsResolver {
                 values.problem("mvrefresh.views.\"" + key + "\": names " + view.get() + " again; configure each view once");
                 return;
             }
-            configured.put(view.get(), resolve(values, viewPrefix, view.get(), overrides, defaults, now));
+            ownOverrides.put(view.get(), overrides);
+            configured.put(view.get(), resolve(values, viewPrefix, view.get(), overrides, defaults, true, now)
+                    .from(new SettingSources(ViewKeys.setIn(overrides), Set.of(), Optional.empty())));
         });
 
         dependsOnCycle(configured).ifPresent(cycle -> values.problem("depends-on forms a cycle: "
                 + String.join(" -> ", cycle.stream().map(ViewId::toString).toList())
                 + "; a view cannot (indirectly) depend on itself, remove one of these depends-on entries"));
-        return new ViewSettingsResolver(defaults, Map.copyOf(configured));
+        return new ViewSettingsResolver(defaults, Map.copyOf(configured), Map.copyOf(ownOverrides));
     }
 
     /** The views named under {@code mvrefresh.views}, with their settings. */
@@ -98,8 +104,42 @@ public final class ViewSettingsResolver {
                 defaults.maxStaleness(), minInterval(defaults.maxStaleness(), defaults.minInterval()), defaults.afterSql());
     }
 
+    /**
+     * The settings of {@code view} with those its comment carries: its properties first, then the
+     * comment, then the defaults. Answers the comment's problems instead, each naming the key and
+     * value, when any of its settings does not convert; the caller then keeps the last good ones.
+     */
+    public CommentResolution withComment(ViewId view, CommentSettings comment, Instant now) {
+        if (!comment.present()) {
+            return new CommentResolution(settingsFor(view), Optional.empty());
+        }
+        SettingValues values = new SettingValues();
+        comment.problems().forEach(values::problem);
+        // Checked on its own first, so each problem names the comment's own key and value.
+        resolve(values, "", view, LayeredOverrides.commentOnly(comment.values()), defaults, false, now);
+        Optional<MvRefreshConfig.ViewOverrides> own = Optional.ofNullable(overrides.get(view));
+        LayeredOverrides layered = new LayeredOverrides(own, comment.values());
+        ViewSettings settings = resolve(values, "", view, layered, defaults, own.isPresent(), now);
+        if (!values.problems().isEmpty()) {
+            return new CommentResolution(null,
+                    Optional.of("comment on " + view + ": " + String.join("; ", new LinkedHashSet<>(values.problems()))));
+        }
+        Set<String> fromComment = new TreeSet<>(ViewKeys.all().stream().filter(layered::fromComment).toList());
+        return new CommentResolution(settings.from(new SettingSources(own.map(ViewKeys::setIn).orElse(Set.of()), fromComment,
+                Optional.empty())), Optional.empty());
+    }
+
+    /**
+     * A view's settings with its comment's, or why the comment's were refused.
+     *
+     * @param settings the settings in effect; null when refused
+     * @param problem what in the comment is wrong, naming the view, the keys and the values
+     */
+    public record CommentResolution(ViewSettings settings, Optional<String> problem) {
+    }
+
     private static ViewSettings resolve(SettingValues values, String prefix, ViewId view,
-            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, Instant now) {
+            MvRefreshConfig.ViewOverrides overrides, ResolvedDefaults defaults, boolean configured, Instant now) {
         ZoneId zone = overrides.cronTimezone().map(z -> zone(values, prefix, z, defaults.cronZone())).orElse(defaults.cronZone());
         Schedule inherited = defaults.schedule();
         if (overrides.cron().isEmpty() && overrides.interval().isEmpty() && inherited instanceof Schedule.CronSchedule cron
@@ -154,7 +194,7 @@ public final class ViewSettingsResolver {
                 dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
                 overrides.enabled().map(b -> values.bool(prefix + "enabled", b)).orElse(defaults.enabled()),
-                true,
+                configured,
                 maxStaleness, minInterval(maxStaleness, minInterval),
                 overrides.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()).or(defaults::afterSql));
     }

@@ -3,6 +3,7 @@ package io.mvrefresh.lifecycle;
 import io.mvrefresh.config.Configuration;
 import io.mvrefresh.config.GlobalSettings;
 import io.mvrefresh.config.MvRefreshConfig;
+import io.mvrefresh.config.SettingsInEffect;
 import io.mvrefresh.config.ViewSettingsResolver;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -35,5 +36,11 @@ public class ConfigurationProducer {
     @Singleton
     public ViewSettingsResolver viewSettings(Configuration configuration) {
         return configuration.views();
+    }
+
+    @Produces
+    @Singleton
+    public SettingsInEffect settingsInEffect(Configuration configuration) {
+        return new SettingsInEffect(configuration.views(), configuration.global().discovery().commentSettings());
     }
 }

@@ -2,7 +2,7 @@ package io.mvrefresh.scheduling;
 
 import io.mvrefresh.catalog.CatalogSnapshot;
 import io.mvrefresh.config.GlobalSettings;
-import io.mvrefresh.config.ViewSettingsResolver;
+import io.mvrefresh.config.SettingsInEffect;
 import io.mvrefresh.refresh.CompletedRun;
 import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.refresh.RefreshOutcome;
@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ public class Dispatcher {
     private final Event<ViewsChanged> viewsChanged;
     private final Event<ViewsKnown> viewsKnown;
     private final Clock clock;
-    private final ViewSettingsResolver resolver;
+    private final SettingsInEffect settings;
 
     private final Object lock = new Object();
     private final SchedulingPolicy policy;
@@ -70,7 +71,7 @@ public class Dispatcher {
 
     public Dispatcher(RefreshExecutor executor, RunHistory history, StateStore store, Event<RunStarted> runStarted,
             Event<RunFinished> runFinished,
-            Event<ViewsChanged> viewsChanged, Event<ViewsKnown> viewsKnown, Clock clock, ViewSettingsResolver resolver,
+            Event<ViewsChanged> viewsChanged, Event<ViewsKnown> viewsKnown, Clock clock, SettingsInEffect settings,
             GlobalSettings config) {
         this.executor = executor;
         this.history = history;
@@ -80,7 +81,7 @@ public class Dispatcher {
         this.viewsChanged = viewsChanged;
         this.viewsKnown = viewsKnown;
         this.clock = clock;
-        this.resolver = resolver;
+        this.settings = settings;
         this.policy = new SchedulingPolicy(new SchedulingPolicy.Limits(config.concurrency(),
                 config.scheduler().reservedForCritical(), config.scheduler().aging(), Backoff::jitter));
     }
@@ -91,8 +92,12 @@ public class Dispatcher {
      */
     public void applyCatalog(CatalogSnapshot snapshot) {
         CatalogChanges changes;
+        Instant now = clock.instant();
+        Map<ViewId, String> comments = new HashMap<>();
+        snapshot.views().forEach((view, found) -> comments.put(view, found.comment()));
+        settings.applyComments(comments, now);
         synchronized (lock) {
-            changes = policy.applyCatalog(snapshot, resolver.configuredViews().values(), resolver::settingsFor, clock.instant());
+            changes = policy.applyCatalog(snapshot, settings.configuredViews(), settings::settingsFor, now);
         }
         changes.missing().forEach(view -> Log
                 .warnf("view %s is configured but does not exist in PostgreSQL; it is skipped until it is created", view));

@@ -29,7 +29,7 @@ final class ViewEntry {
     static final Duration RELATED_RETRY = Duration.ofSeconds(2);
 
     private final ViewId id;
-    private final ViewSettings settings;
+    private ViewSettings settings;
     private final LearnedDurations durations = new LearnedDurations();
     private CatalogView catalog;
     /** When the catalog scan that produced {@link #catalog} ran. */
@@ -303,6 +303,12 @@ final class ViewEntry {
         return row.paused() ? dropWaiting() : List.of();
     }
 
+    /** New settings for the view (its comment changed). Answers the runs it dropped (it is now disabled). */
+    List<Ticket> settings(ViewSettings changed) {
+        settings = changed;
+        return refusal() != null ? dropWaiting() : List.of();
+    }
+
     /** The view's catalog entry as a scan at {@code seenAt} found it (null: it does not exist). Answers the runs it dropped. */
     List<Ticket> catalog(CatalogView current, Instant seenAt) {
         catalog = current;
@@ -366,7 +372,7 @@ final class ViewEntry {
         if (stored.paused()) {
             return ViewStatus.PAUSED;
         }
-        if (stored.consecutiveFailures() > 0 || scheduleError != null) {
+        if (stored.consecutiveFailures() > 0 || scheduleError != null || settings.commentProblem().isPresent()) {
             return ViewStatus.FAILING;
         }
         return ViewStatus.IDLE;

@@ -40,6 +40,10 @@ final class WhyRule {
         if (view.scheduleError() != null) {
             return new Why("failing", view.scheduleError(), null);
         }
+        if (view.settings().commentProblem().isPresent()) {
+            return new Why("failing", view.settings().commentProblem().get()
+                    + "; it runs on its last good settings until the comment is fixed", null);
+        }
         if (nextDue == null) {
             return new Why("scheduled", "its schedule does not fire again", null);
         }
