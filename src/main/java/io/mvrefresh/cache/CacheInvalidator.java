@@ -229,6 +229,7 @@ public class CacheInvalidator {
                 .put("runId", request.runId())
                 .put("refreshedAt", request.refreshedAt().toString())
                 .put("keysRemoved", keysRemoved);
+        request.trace().traceparent().ifPresent(traceparent -> message.put("traceparent", traceparent));
         try {
             return bounded(pubsub.publish(channel.get(), json.writeValueAsString(message)));
         } catch (JsonProcessingException e) {

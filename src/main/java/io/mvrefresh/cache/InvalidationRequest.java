@@ -1,6 +1,7 @@
 package io.mvrefresh.cache;
 
 import io.mvrefresh.config.InvalidationRules;
+import io.mvrefresh.tracing.RunTrace;
 import io.mvrefresh.vocabulary.ViewId;
 import java.time.Instant;
 
@@ -14,18 +15,24 @@ import java.time.Instant;
  * @param attempts failed attempts so far, for the retry log
  * @param removedSoFar keys that failed attempts removed before failing, so the count reported
  *     when it is done covers every attempt
+ * @param trace the refresh's trace, whose last steps (replica wait, invalidation) this is
  */
 public record InvalidationRequest(ViewId view, long runId, Instant refreshedAt, long walPosition, InvalidationRules rules,
-        int attempts, long removedSoFar) {
+        int attempts, long removedSoFar, RunTrace trace) {
 
     public static final long POSITION_UNKNOWN = -1;
 
     public static InvalidationRequest of(ViewId view, long runId, Instant refreshedAt, long walPosition,
             InvalidationRules rules) {
-        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, 0, 0);
+        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, 0, 0, RunTrace.NONE);
+    }
+
+    /** The same invalidation, as the last steps of {@code runTrace}. */
+    public InvalidationRequest tracedBy(RunTrace runTrace) {
+        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, attempts, removedSoFar, runTrace);
     }
 
     InvalidationRequest failedOnce(long removedBeforeFailing) {
-        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, attempts + 1, removedBeforeFailing);
+        return new InvalidationRequest(view, runId, refreshedAt, walPosition, rules, attempts + 1, removedBeforeFailing, trace);
     }
 }

@@ -1,7 +1,6 @@
 package io.mvrefresh.cache;
 
 import io.mvrefresh.config.GlobalSettings;
-import io.mvrefresh.config.InvalidationRules;
 import io.mvrefresh.metrics.CacheMetrics;
 import io.mvrefresh.refresh.RefreshOutcome;
 import io.mvrefresh.retry.Backoff;
@@ -64,12 +63,11 @@ public class InvalidationWorker {
      * keys hold is still what the view holds.
      */
     void onRunFinished(@Observes RunFinished finished) {
-        InvalidationRules rules = finished.settings().invalidation();
-        if (finished.run().outcome() instanceof RefreshOutcome.Refreshed refreshed && !finished.run().record().changedNothing()
-                && !rules.isEmpty()) {
+        if (finished.run().owesInvalidation() && finished.run().outcome() instanceof RefreshOutcome.Refreshed refreshed) {
             RunRecord record = finished.run().record();
             submit(InvalidationRequest.of(record.view(), record.id(), record.finishedAt(),
-                    refreshed.walPosition() > 0 ? refreshed.walPosition() : InvalidationRequest.POSITION_UNKNOWN, rules));
+                    refreshed.walPosition() > 0 ? refreshed.walPosition() : InvalidationRequest.POSITION_UNKNOWN,
+                    finished.settings().invalidation()).tracedBy(finished.run().trace()));
         }
     }
 
@@ -102,7 +100,8 @@ public class InvalidationWorker {
             return;
         }
         AtomicLong removed = new AtomicLong(request.removedSoFar());
-        replay.awaitReplayed(request).flatMap(replayed -> invalidator.invalidate(request, removed))
+        request.trace().step("replica wait", () -> replay.awaitReplayed(request))
+                .flatMap(replayed -> request.trace().step("invalidation", () -> invalidator.invalidate(request, removed)))
                 .subscribe().with(ignored -> succeeded(request, removed.get()),
                         failure -> failed(request.failedOnce(removed.get()), failure));
     }
@@ -114,8 +113,10 @@ public class InvalidationWorker {
         }
         consecutiveFailures = 0;
         Log.logf(logSuccesses ? Logger.Level.INFO : Logger.Level.DEBUG,
-                "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit", request.runId(), request.view().quoted(),
-                removed, Duration.between(request.refreshedAt(), clock.instant()).toMillis());
+                "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit%s", request.runId(), request.view().quoted(),
+                removed, Duration.between(request.refreshedAt(), clock.instant()).toMillis(),
+                request.trace().traceId().map(id -> " (trace " + id + ")").orElse(""));
+        request.trace().attribute("mvrefresh.keys_invalidated", removed).end();
         // /admin/views and ?wait= answers show the count from now on.
         invalidated.fire(new RunInvalidated(request.view(), request.runId(), removed));
         store.invalidationDone(request.view(), request.runId(), removed).subscribe().with(ignored -> {},

@@ -13,6 +13,8 @@ import io.mvrefresh.state.RunRecord;
 import io.mvrefresh.state.StateStore;
 import io.mvrefresh.state.StoredFreshness;
 import io.mvrefresh.state.ViewState;
+import io.mvrefresh.tracing.RunTrace;
+import io.mvrefresh.tracing.RunTracer;
 import io.mvrefresh.vocabulary.AppliedMode;
 import io.mvrefresh.vocabulary.SkipReason;
 import io.quarkus.logging.Log;
@@ -66,9 +68,11 @@ public class RefreshExecutor {
     private final String instance;
     private final boolean logSuccesses;
     private final boolean waitsForStandbys;
+    private final RunTracer tracer;
 
     public RefreshExecutor(Pools pools, CatalogReader catalog, StateStore state, OutcomeBacklog backlog, Clock clock,
-            GlobalSettings config) {
+            GlobalSettings config, RunTracer tracer) {
+        this.tracer = tracer;
         this.backlog = backlog;
         this.pools = pools;
         this.catalog = catalog;
@@ -84,9 +88,11 @@ public class RefreshExecutor {
         Instant startedAt = clock.instant();
         AtomicReference<AppliedMode> attempted = new AtomicReference<>();
         Duration deadline = clientDeadline(job);
+        RunTrace trace = tracer.start(job.view(), job.runId(), job.trigger().label(), job.queuedAt());
+        trace.stepBetween("queue wait", job.queuedAt(), startedAt);
         return pools.refreshes().withSession(conn -> {
             inFlight.put(job.runId(), conn);
-            return refreshInTransaction(conn, job, startedAt, attempted)
+            return refreshInTransaction(conn, job, startedAt, attempted, trace)
                     .onFailure().call(() -> conn.query("ROLLBACK").execute().onFailure().recoverWithNull())
                     .onTermination().invoke(() -> inFlight.remove(job.runId()));
         })
@@ -114,7 +120,29 @@ public class RefreshExecutor {
                             })
                             .map(stored -> new CompletedRun(run.job(), run.outcome(), run.record(), stored));
                 })
+                .map(run -> traced(run, trace))
                 .invoke(run -> log(job, run));
+    }
+
+    /** The run with its trace, which ends here unless an invalidation is still to come. */
+    private static CompletedRun traced(CompletedRun run, RunTrace trace) {
+        RunRecord record = run.record();
+        trace.attribute("mvrefresh.outcome", record.outcome().label())
+                .attribute("mvrefresh.mode", record.mode() == null ? null : record.mode().label());
+        if (record.rowsChanged() != null) {
+            trace.attribute("mvrefresh.rows_changed", record.rowsChanged());
+        }
+        if (record.skipReason() != null) {
+            trace.attribute("mvrefresh.skip_reason", record.skipReason().label());
+        }
+        if (record.error() != null) {
+            trace.failed(record.error());
+        }
+        CompletedRun traced = new CompletedRun(run.job(), run.outcome(), record, run.stored(), trace);
+        if (!traced.owesInvalidation()) {
+            trace.end();
+        }
+        return traced;
     }
 
     /**
@@ -123,15 +151,20 @@ public class RefreshExecutor {
      * lock attempt and are simply ignored when the lock is refused.
      */
     private Uni<CompletedRun> refreshInTransaction(SqlConnection conn, RefreshJob job, Instant startedAt,
-            AtomicReference<AppliedMode> attempted) {
-        return Uni.combine().all()
+            AtomicReference<AppliedMode> attempted, RunTrace trace) {
+        return trace.step("lock", () -> Uni.combine().all()
                 .unis(conn.query("BEGIN").execute().call(() -> askStandbysForFeedback(conn, job)),
                         AdvisoryLocks.limitAndTryLock(conn, job.view(), job.upstream(), job.settings().timeout(),
                                 job.settings().lockTimeout()),
                         catalog.current(conn, job.view()),
                         state.storedFreshness(conn, job.view()),
                         fingerprint(conn, job))
-                .with((begun, locks, current, stored, fingerprint) -> {
+                .asTuple())
+                .map(answers -> {
+                    var locks = answers.getItem2();
+                    var current = answers.getItem3();
+                    var stored = answers.getItem4();
+                    var fingerprint = answers.getItem5();
                     // Another replica refreshes this view, or one it reads or that reads it: the
                     // same as if it held this view's own lock.
                     if (locks.lockedElsewhere()) {
@@ -154,9 +187,11 @@ public class RefreshExecutor {
                             ? checked.fingerprint()
                             : null;
                     checkStillDue(job, view, checked.stored(), fingerprint);
-                    Uni<Refreshing> refreshed = refresh(conn, view, mode)
+                    Uni<Refreshing> refreshed = trace.step("refresh statement", () -> refresh(conn, view, mode))
                             .map(rowsChanged -> new Refreshing(mode, fingerprint, rowsChanged));
-                    return job.settings().afterSql().isEmpty() ? refreshed : refreshed.call(() -> afterSql(conn, job, mode));
+                    return job.settings().afterSql().isEmpty()
+                            ? refreshed
+                            : refreshed.call(() -> trace.step("after-sql", () -> afterSql(conn, job, mode)));
                 })
                 .flatMap(refreshing -> {
                     // The success rows commit with the refreshed contents or not at all: if writing
@@ -165,15 +200,15 @@ public class RefreshExecutor {
                             Optional.empty(), refreshing.rowsChanged());
                     // A refresh that changed no row owes its cache and its readers nothing.
                     boolean changed = !run.record().changedNothing();
-                    boolean invalidates = changed && !job.settings().invalidation().isEmpty();
-                    return Uni.combine().all()
+                    boolean invalidates = run.owesInvalidation();
+                    return trace.step("commit", () -> Uni.combine().all()
                             .unis(state.recordSuccess(conn, run.record(), refreshing.fingerprint(), invalidates,
                                     changed ? job.readers() : List.of()),
                                     conn.query("COMMIT").execute(),
                                     invalidates ? walPosition(conn) : Uni.createFrom().item(0L))
                             .with((stored, committed, position) -> new CompletedRun(run.job(),
                                     new RefreshOutcome.Refreshed(refreshing.mode(), position), run.record(),
-                                    Optional.of(stored)));
+                                    Optional.of(stored))));
                 });
     }
 
@@ -353,18 +388,21 @@ public class RefreshExecutor {
     private void log(RefreshJob job, CompletedRun run) {
         RunRecord record = run.record();
         long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
+        String trace = run.trace().traceId().map(id -> " (trace " + id + ")").orElse("");
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses
                     ? Logger.Level.INFO
-                    : Logger.Level.DEBUG, "%s refreshed %s in %d ms%s", job.logPrefix(),
-                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis, afterRefresh(job, record));
-            case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s", job.logPrefix(), skipped.reason().label());
+                    : Logger.Level.DEBUG, "%s refreshed %s in %d ms%s%s", job.logPrefix(),
+                    refreshed.mode() == AppliedMode.CONCURRENT ? "CONCURRENTLY" : "(plain)", millis, afterRefresh(job, record),
+                    trace);
+            case RefreshOutcome.Skipped skipped -> Log.debugf("%s skipped: %s%s", job.logPrefix(), skipped.reason().label(),
+                    trace);
             case RefreshOutcome.AlreadyFresh fresh ->
-                Log.debugf("%s not needed: refreshed elsewhere since it fell due", job.logPrefix());
+                Log.debugf("%s not needed: refreshed elsewhere since it fell due%s", job.logPrefix(), trace);
             case RefreshOutcome.WaitingForRelated waiting ->
                 Log.debugf("%s waits: another replica refreshes a view it reads or that reads it", job.logPrefix());
-            case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s", job.logPrefix(),
-                    failed.outcome().label(), millis, failed.error());
+            case RefreshOutcome.Failed failed -> Log.warnf("%s %s after %d ms: %s%s", job.logPrefix(),
+                    failed.outcome().label(), millis, failed.error(), trace);
         }
     }
 }

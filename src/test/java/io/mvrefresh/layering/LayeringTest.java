@@ -32,7 +32,7 @@ class LayeringTest {
     /** Floors, bottom first. A package may use the packages of the floors below its own, not of its own. */
     private static final List<Set<String>> FLOORS = List.of(
             Set.of("vocabulary", "retry"),
-            Set.of("config", "coordination"),
+            Set.of("config", "coordination", "tracing"),
             Set.of("state", "pools", "metrics", "catalog"),
             Set.of("refresh"),
             Set.of("runs"),
