@@ -10,7 +10,6 @@ import io.mvrefresh.state.ViewState;
 import io.mvrefresh.vocabulary.Priority;
 import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.vocabulary.ViewId;
-import io.quarkus.logging.Log;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -443,18 +442,6 @@ public final class SchedulingPolicy {
     private void reindex(ViewEntry entry, Instant now) {
         dueIndex.remove(entry.id());
         touched.add(entry.id());
-        switch (entry.due(now)) {
-            case DueRule.Due due -> {
-                entry.scheduleError(null);
-                entry.dueCause(due.cause());
-                dueIndex.put(entry.id(), due.at(), due.trigger());
-            }
-            case DueRule.Never never -> entry.scheduleError(null);
-            case DueRule.Unschedulable unschedulable -> {
-                // One view's broken schedule must not stop the others: it is shown failing instead.
-                entry.scheduleError(unschedulable.reason());
-                Log.errorf("view %s: %s; it is not scheduled until this is fixed", entry.id(), unschedulable.reason());
-            }
-        }
+        entry.adopt(entry.due(now)).ifPresent(due -> dueIndex.put(entry.id(), due.at(), due.trigger()));
     }
 }

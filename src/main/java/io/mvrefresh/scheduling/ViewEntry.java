@@ -10,9 +10,11 @@ import io.mvrefresh.state.ViewState;
 import io.mvrefresh.vocabulary.Trigger;
 import io.mvrefresh.vocabulary.ViewId;
 import io.mvrefresh.vocabulary.ViewStatus;
+import io.quarkus.logging.Log;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -89,16 +91,8 @@ final class ViewEntry {
         return scheduleError;
     }
 
-    void scheduleError(String error) {
-        scheduleError = error;
-    }
-
     DueRule.Cause dueCause() {
         return dueCause;
-    }
-
-    void dueCause(DueRule.Cause cause) {
-        dueCause = cause;
     }
 
     /** Whether its last run found a related view refreshing on another replica, and is held until that is done. */
@@ -334,6 +328,23 @@ final class ViewEntry {
      * When the view falls due next, if nothing is queued or running for it (see {@link DueRule});
      * {@link DueRule.Never} while it is busy, missing, disabled or paused.
      */
+    /**
+     * Takes the due rule's answer: the cause its state is explained by, or the reason it cannot
+     * be scheduled. Answers the due time to index, if it has one.
+     */
+    Optional<DueRule.Due> adopt(DueRule.Answer answer) {
+        scheduleError = answer instanceof DueRule.Unschedulable unschedulable ? unschedulable.reason() : null;
+        if (scheduleError != null) {
+            // One view's broken schedule must not stop the others: it is shown failing instead.
+            Log.errorf("view %s: %s; it is not scheduled until this is fixed", id, scheduleError);
+        }
+        if (answer instanceof DueRule.Due due) {
+            dueCause = due.cause();
+            return Optional.of(due);
+        }
+        return Optional.empty();
+    }
+
     DueRule.Answer due(Instant now) {
         if (busy() || refusal() != null) {
             return new DueRule.Never();

@@ -9,10 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mvrefresh.config.SettingsInEffect;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.CapturedLog;
+import io.mvrefresh.support.CommentedViewsProfile;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RedisKeys;
-import io.mvrefresh.support.TestRun;
 import io.mvrefresh.vocabulary.ViewId;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,33 +33,12 @@ import org.junit.jupiter.api.Test;
  * properties, and never read for a view discovery leaves out.
  */
 @QuarkusTest
-@TestProfile(CommentSettingsTest.Profile.class)
+@TestProfile(CommentedViewsProfile.class)
 class CommentSettingsTest {
 
-    static final String PREFIX = TestRun.redisPrefix("comments");
+    static final String PREFIX = CommentedViewsProfile.PREFIX;
 
-    public static class Profile extends DatabaseProfile {
-
-        @Override
-        protected String redisPrefix() {
-            return PREFIX;
-        }
-
-        @Override
-        protected Map<String, String> settings() {
-            return Map.of(
-                    "mvrefresh.defaults.interval", "1d",
-                    "mvrefresh.views.\"public.mv_configured\".priority", "critical",
-                    "mvrefresh.views.\"public.mv_configured\".interval", "2h");
-        }
-
-        @Override
-        protected List<String> fixtures() {
-            return List.of("comment_settings");
-        }
-    }
-
-    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+    private static final Postgres POSTGRES = new Postgres(new CommentedViewsProfile().database());
 
     @Inject
     Dispatcher dispatcher;

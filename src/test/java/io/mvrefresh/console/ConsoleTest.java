@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 
+import io.mvrefresh.catalog.Catalog;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Postgres;
@@ -68,6 +69,9 @@ class ConsoleTest {
 
     @Inject
     Dispatcher dispatcher;
+
+    @Inject
+    Catalog catalog;
 
     @BeforeAll
     static void openBrowser() {
@@ -141,6 +145,12 @@ class ConsoleTest {
         // Forcing a refresh from the page: the run appears without a reload.
         browser.findElement(By.cssSelector("#views button.link[data-view='console.mv_items']")).click();
         awaitPage(() -> byId("detail-title").getText().equals("console.mv_items"));
+        assertThat(byId("settings").getText()).contains("all defaults");
+        // Where a setting comes from: the view's comment, read at the next catalog scan, shown live.
+        POSTGRES.execute("COMMENT ON MATERIALIZED VIEW console.mv_items IS 'Items. mvrefresh: priority=high'");
+        catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(30));
+        awaitPage(() -> byId("settings").getText().contains("priority: comment"));
+        assertThat(byId("settings").getText()).contains("high [comment]");
         byId("force").click();
         awaitPage(() -> byId("answer").getText().startsWith("Refresh accepted: run #"));
         String runId = byId("answer").getText().replaceAll("\\D*(\\d+).*", "$1");
@@ -173,6 +183,9 @@ class ConsoleTest {
                 .filter(entry -> !entry.getMessage().contains("401"))
                 .toList();
         assertThat(errors).isEmpty();
+
+        POSTGRES.execute("COMMENT ON MATERIALIZED VIEW console.mv_items IS NULL");
+        catalog.rescan().invoke(dispatcher::applyCatalog).await().atMost(Duration.ofSeconds(30));
 
         // The README's picture, made by this run.
         browser.findElement(By.cssSelector("#views button.link[data-view='console.mv_total']")).click();

@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.scheduling.ViewSnapshot;
-import io.mvrefresh.support.DatabaseProfile;
 import io.mvrefresh.support.Gate;
+import io.mvrefresh.support.GatedViewProfile;
 import io.mvrefresh.support.MutableClock;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.Refreshes;
@@ -21,33 +21,14 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@TestProfile(TerminatedRefreshTest.Profile.class)
+@TestProfile(GatedViewProfile.class)
 class TerminatedRefreshTest {
 
-    public static class Profile extends DatabaseProfile {
-
-        @Override
-        protected Map<String, String> settings() {
-            return Map.of(
-                    "mvrefresh.discovery.schemas", "gated",
-                    "mvrefresh.discovery.include", "mv_one",
-                    "mvrefresh.defaults.interval", "1d",
-                    "mvrefresh.defaults.lock-timeout", "5m",
-                    "mvrefresh.defaults.skip-unchanged", "false");
-        }
-
-        @Override
-        protected List<String> fixtures() {
-            return List.of("gated_views");
-        }
-    }
-
-    private static final Postgres POSTGRES = new Postgres(new Profile().database());
+    private static final Postgres POSTGRES = new Postgres(new GatedViewProfile().database());
     private static final ViewId VIEW = new ViewId("gated", "mv_one");
 
     @Inject

@@ -9,45 +9,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mvrefresh.refresh.RefreshExecutor;
 import io.mvrefresh.scheduling.Dispatcher;
 import io.mvrefresh.support.CapturedLog;
-import io.mvrefresh.support.DatabaseProfile;
+import io.mvrefresh.support.CommentedViewsProfile;
 import io.mvrefresh.support.InvalidationMessages;
-import io.mvrefresh.support.TestRun;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** Without an exporter endpoint tracing is off: nothing is exported, no message carries a traceparent. */
 @QuarkusTest
-@TestProfile(TracingOffTest.Profile.class)
+@TestProfile(CommentedViewsProfile.class)
 class TracingOffTest {
 
-    public static class Profile extends DatabaseProfile {
-
-        @Override
-        protected String redisPrefix() {
-            return TestRun.redisPrefix("tracing-off");
-        }
-
-        @Override
-        protected Map<String, String> settings() {
-            return Map.of(
-                    "mvrefresh.defaults.interval", "1d",
-                    "mvrefresh.views.\"public.mv_commented\".invalidate.patterns", redisPrefix() + "day:*");
-        }
-
-        @Override
-        protected List<String> fixtures() {
-            return List.of("comment_settings");
-        }
-    }
-
-    private static final Profile PROFILE = new Profile();
+    private static final CommentedViewsProfile PROFILE = new CommentedViewsProfile();
 
     @Inject
     Dispatcher dispatcher;
@@ -66,8 +43,8 @@ class TracingOffTest {
         JsonNode message;
         try (InvalidationMessages messages = new InvalidationMessages(reactiveRedis, PROFILE.invalidationChannel());
                 CapturedLog log = CapturedLog.of(RefreshExecutor.class)) {
-            long runId = forceRefresh("public.mv_commented").statusCode(200).extract().jsonPath().getLong("runId");
-            message = messages.awaitFor("public.mv_commented", runId);
+            long runId = forceRefresh("public.mv_configured").statusCode(200).extract().jsonPath().getLong("runId");
+            message = messages.awaitFor("public.mv_configured", runId);
             settle(dispatcher);
             assertThat(log.lines()).anyMatch(line -> line.contains("#" + runId + " ")).noneMatch(line -> line.contains("trace"));
         }
