@@ -1,9 +1,11 @@
 package io.mvrefresh.config;
 
+import io.smallrye.config.ConfigMappingLoader;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -122,25 +124,22 @@ public final class Configuration {
 
         static final String PREFIX = "mvrefresh.";
 
+        /**
+         * Every key of the mapping ({@link MvRefreshConfig}) below {@code mvrefresh.}, as the
+         * mapping's generated implementation lists them ({@code scheduler.aging},
+         * {@code defaults.mode}, {@code views.*.interval}): names live in the mapping alone.
+         */
+        private static final List<String> MAPPED = mappedKeys();
+
         /** Keys every view can default to, under {@code mvrefresh.defaults.}. */
-        static final List<String> DEFAULT_KEYS = ViewKeys.defaultable();
+        static final List<String> DEFAULT_KEYS = under("defaults.");
 
         /** Keys of one view, under {@code mvrefresh.views."<view>".}: the defaults' and those that only make sense per view. */
-        static final List<String> VIEW_KEYS = ViewKeys.all();
+        static final List<String> VIEW_KEYS = under("views.*.");
 
         /** Keys that are not per view. */
-        static final List<String> GLOBAL_KEYS = List.of("concurrency", "refresh-session.max-runs", "instance",
-                "discovery.schemas", "discovery.include",
-                "discovery.exclude", "discovery.rescan-interval", "discovery.comment-settings", "scheduler.aging",
-                "scheduler.poll-interval",
-                "scheduler.timers",
-                "scheduler.reserved-for-critical", "changes.poll-interval", "changes.notify-channel",
-                "shutdown.grace", "invalidation.channel", "invalidation.scan-count", "invalidation.queue-capacity",
-                "invalidation.command-timeout", "invalidation.replicas", "invalidation.replica-wait-max", "admin.token",
-                "health.ready-requires-database", "health.liveness-timeout",
-                "schema.manage", "history.retention", "demo.enabled", "demo.trickle-interval", "metrics.per-view-histograms",
-                "console.enabled",
-                "log.successes");
+        static final List<String> GLOBAL_KEYS = MAPPED.stream()
+                .filter(key -> !key.startsWith("defaults.") && !key.startsWith("views.")).toList();
 
         /** A list may be written element by element: {@code mvrefresh.discovery.schemas[0]=public}. */
         private static final Pattern INDEX = Pattern.compile("\\[\\d+]$");
@@ -148,6 +147,22 @@ public final class Configuration {
         private static final Pattern VIEW = Pattern.compile("^mvrefresh\\.views\\.\"(?:[^\"\\\\]|\\\\.)*\"\\.(.+)$");
 
         private ConfigKeys() {
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<String> mappedKeys() {
+            try {
+                Map<String, String> properties = (Map<String, String>) ConfigMappingLoader.ensureLoaded(MvRefreshConfig.class)
+                        .getProperties().invoke();
+                // A list's elements ("schemas[*]") are the list's own key with an index.
+                return properties.keySet().stream().filter(key -> !key.endsWith("[*]")).sorted().toList();
+            } catch (Throwable e) {
+                throw new IllegalStateException("the configuration mapping's keys could not be read", e);
+            }
+        }
+
+        private static List<String> under(String prefix) {
+            return MAPPED.stream().filter(key -> key.startsWith(prefix)).map(key -> key.substring(prefix.length())).toList();
         }
 
         static boolean isKnown(String name) {

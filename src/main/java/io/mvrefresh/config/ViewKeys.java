@@ -10,17 +10,14 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The per-view settings by name, each with how to read it from a view's overrides: the one list
- * the typo check, the comment parser and the setting sources all take their names from.
+ * The per-view settings by name, each with how to read it from a view's overrides: what the
+ * comment parser and the setting sources take their names from ({@code ConfigKeysTest} keeps it
+ * equal to the mapping's own list).
  */
 final class ViewKeys {
 
     /** Every per-view key, in the order the README lists them. */
     static final Map<String, Function<MvRefreshConfig.ViewOverrides, Optional<?>>> READERS = readers();
-
-    /** Keys that only make sense for one view, so there is no {@code mvrefresh.defaults.} form of them. */
-    static final Set<String> PER_VIEW_ONLY = Set.of("depends-on", "invalidate.patterns", "invalidate.tags",
-            "invalidate.generation-key");
 
     /** Keys a comment may not set: SQL run with mvrefresh's own privileges belongs to trusted configuration. */
     static final Set<String> PROPERTIES_ONLY = Set.of("after-sql");
@@ -30,10 +27,6 @@ final class ViewKeys {
 
     static List<String> all() {
         return List.copyOf(READERS.keySet());
-    }
-
-    static List<String> defaultable() {
-        return READERS.keySet().stream().filter(key -> !PER_VIEW_ONLY.contains(key)).toList();
     }
 
     /** The keys {@code overrides} sets. */

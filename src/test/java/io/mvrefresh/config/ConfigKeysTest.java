@@ -22,6 +22,8 @@ class ConfigKeysTest {
         assertThat(keys).hasSize(Configuration.ConfigKeys.GLOBAL_KEYS.size() + Configuration.ConfigKeys.DEFAULT_KEYS.size()
                 + Configuration.ConfigKeys.VIEW_KEYS.size());
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.defaults.depends-on")).as("only per view").isFalse();
+        assertThat(ViewKeys.all()).as("the per-view keys comments and sources use")
+                .containsExactlyInAnyOrderElementsOf(Configuration.ConfigKeys.VIEW_KEYS);
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.views.\"\\\"my.schema\\\".mv\".interval")).isTrue();
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.views.public.mv.interval")).isFalse();
     }
