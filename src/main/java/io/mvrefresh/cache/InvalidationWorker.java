@@ -115,7 +115,7 @@ public class InvalidationWorker {
         Log.logf(logSuccesses ? Logger.Level.INFO : Logger.Level.DEBUG,
                 "refresh #%d %s: invalidated %d cache key(s) %d ms after its commit%s", request.runId(), request.view().quoted(),
                 removed, Duration.between(request.refreshedAt(), clock.instant()).toMillis(),
-                request.trace().traceId().map(id -> " (trace " + id + ")").orElse(""));
+                request.trace().logSuffix());
         request.trace().attribute("mvrefresh.keys_invalidated", removed).end();
         // /admin/views and ?wait= answers show the count from now on.
         invalidated.fire(new RunInvalidated(request.view(), request.runId(), removed));

@@ -115,14 +115,16 @@ public final class ViewSettingsResolver {
         }
         SettingValues values = new SettingValues();
         comment.problems().forEach(values::problem);
-        // Checked on its own first, so each problem names the comment's own key and value.
+        // Checked on its own first, so each problem names the comment's own key and value (also
+        // one the properties override: the comment is still wrong).
         resolve(values, "", view, LayeredOverrides.commentOnly(comment.values()), defaults, false, now);
         Optional<MvRefreshConfig.ViewOverrides> own = Optional.ofNullable(overrides.get(view));
         LayeredOverrides layered = new LayeredOverrides(own, comment.values());
-        ViewSettings settings = resolve(values, "", view, layered, defaults, own.isPresent(), now);
+        ViewSettings settings = values.problems().isEmpty()
+                ? resolve(values, "", view, layered, defaults, own.isPresent(), now)
+                : null;
         if (!values.problems().isEmpty()) {
-            return new CommentResolution(null,
-                    Optional.of("comment on " + view + ": " + String.join("; ", new LinkedHashSet<>(values.problems()))));
+            return new CommentResolution(null, Optional.of("comment on " + view + ": " + String.join("; ", values.problems())));
         }
         Set<String> fromComment = new TreeSet<>(ViewKeys.all().stream().filter(layered::fromComment).toList());
         return new CommentResolution(settings.from(new SettingSources(own.map(ViewKeys::setIn).orElse(Set.of()), fromComment,

@@ -388,7 +388,7 @@ public class RefreshExecutor {
     private void log(RefreshJob job, CompletedRun run) {
         RunRecord record = run.record();
         long millis = record.startedAt() == null ? 0 : Duration.between(record.startedAt(), record.finishedAt()).toMillis();
-        String trace = run.trace().traceId().map(id -> " (trace " + id + ")").orElse("");
+        String trace = run.trace().logSuffix();
         switch (run.outcome()) {
             case RefreshOutcome.Refreshed refreshed -> Log.logf(logSuccesses
                     ? Logger.Level.INFO

@@ -39,7 +39,7 @@ public final class RunTrace {
      */
     public <T> Uni<T> step(String name, Supplier<Uni<T>> work) {
         if (!root.getSpanContext().isValid()) {
-            return Uni.createFrom().deferred(work::get);
+            return work.get();
         }
         return Uni.createFrom().emitter(emitter -> {
             Span span = tracer.spanBuilder(name).setParent(Context.root().with(root)).startSpan();
@@ -109,9 +109,14 @@ public final class RunTrace {
         return Optional.of("00-" + context.getTraceId() + "-" + context.getSpanId() + "-" + context.getTraceFlags().asHex());
     }
 
-    /** The trace id, for log lines; empty when the run is not traced. */
+    /** The trace id; empty when the run is not traced. */
     public Optional<String> traceId() {
         return root.getSpanContext().isValid() ? Optional.of(root.getSpanContext().getTraceId()) : Optional.empty();
+    }
+
+    /** What ends each of the run's log lines: {@code " (trace <id>)"}, or nothing when the run is not traced. */
+    public String logSuffix() {
+        return traceId().map(id -> " (trace " + id + ")").orElse("");
     }
 
     private static void failed(Span span, Throwable failure) {
