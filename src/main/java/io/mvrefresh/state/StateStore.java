@@ -115,7 +115,7 @@ public class StateStore {
             VALUES ($1, $2, $3, $4, 1, %1$s)
             ON CONFLICT (view) DO UPDATE
                SET last_attempt_at = GREATEST(s.last_attempt_at, EXCLUDED.last_attempt_at),
-                   consecutive_failures = CASE WHEN s.last_success_at IS NULL OR EXCLUDED.last_attempt_at > s.last_success_at
+                   consecutive_failures = CASE WHEN s.last_success_at IS NULL OR EXCLUDED.last_attempt_at >= s.last_success_at
                                                THEN s.consecutive_failures + 1 ELSE s.consecutive_failures END,
                    %3$s
             RETURNING %2$s

@@ -101,8 +101,13 @@ class HealthTest {
     void shouldTurnLivenessDownWhenTheDispatcherStopsMakingProgress() {
         get("/q/health/live").statusCode(200);
 
-        ((StallableTickLoop) Refreshes.loop()).stall();
+        StallableTickLoop loop = (StallableTickLoop) Refreshes.loop();
+        loop.stall();
+        // A tick already under way still completes; none after it does.
+        await().atMost(Duration.ofSeconds(10)).until(loop::settled);
+        get("/q/health/live").statusCode(200);
 
+        clock.advance(Duration.ofSeconds(4));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> get("/q/health/live").statusCode(503)
                 .body("checks.find { it.name == 'mvrefresh-dispatcher' }.status", equalTo("DOWN")));
     }
