@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The settings a view's comment carries: the text after {@code mvrefresh:} on a line of the
@@ -90,13 +91,14 @@ public record CommentSettings(boolean present, Map<String, String> values, List<
         }
 
         private void accept(String key, String value) {
-            if (ViewKeys.PROPERTIES_ONLY.contains(key)) {
+            Optional<ViewKey> known = ViewKey.named(key);
+            if (known.isPresent() && known.get().propertiesOnly()) {
                 problems.add(key + "=" + value + ": not read from a comment, it runs SQL with mvrefresh's privileges;"
                         + " set mvrefresh.views.\"<view>\"." + key + " in the properties instead");
-            } else if (!ViewKeys.READERS.containsKey(key)) {
+            } else if (known.isEmpty()) {
                 problems.add(key + "=" + value + ": not a per-view setting" + Configuration.ConfigKeys.closest(key,
-                        ViewKeys.all()).map(known -> " (did you mean " + known + "?)").orElse("")
-                        + "; one of " + String.join(", ", ViewKeys.all()));
+                        ViewKey.names()).map(closest -> " (did you mean " + closest + "?)").orElse("")
+                        + "; one of " + String.join(", ", ViewKey.names()));
             } else if (values.putIfAbsent(key, value) != null) {
                 problems.add(key + "=" + value + ": set twice in the comment (first " + key + "=" + values.get(key) + ")");
             }

@@ -47,63 +47,70 @@ public final class Configuration {
                 .forEach(name -> values.problem(name + ": not a setting of mvrefresh" + ConfigKeys.suggestion(name)));
 
         GlobalSettings.Scheduler scheduler = new GlobalSettings.Scheduler(
-                values.positiveDuration("mvrefresh.scheduler.aging", config.scheduler().aging()),
-                values.positiveDuration("mvrefresh.scheduler.poll-interval", config.scheduler().pollInterval()),
-                values.bool("mvrefresh.scheduler.timers", config.scheduler().timers()),
-                values.integer("mvrefresh.scheduler.reserved-for-critical", config.scheduler().reservedForCritical(), 0));
+                values.positiveDuration(ConfigKeys.mapped("scheduler.aging"), config.scheduler().aging()),
+                values.positiveDuration(ConfigKeys.mapped("scheduler.poll-interval"), config.scheduler().pollInterval()),
+                values.bool(ConfigKeys.mapped("scheduler.timers"), config.scheduler().timers()),
+                values.integer(ConfigKeys.mapped("scheduler.reserved-for-critical"), config.scheduler().reservedForCritical(),
+                        0));
         GlobalSettings.Health health = new GlobalSettings.Health(
-                values.bool("mvrefresh.health.ready-requires-database", config.health().readyRequiresDatabase()),
-                values.positiveDuration("mvrefresh.health.liveness-timeout", config.health().livenessTimeout()));
+                values.bool(ConfigKeys.mapped("health.ready-requires-database"), config.health().readyRequiresDatabase()),
+                values.positiveDuration(ConfigKeys.mapped("health.liveness-timeout"), config.health().livenessTimeout()));
         if (health.livenessTimeout() != null && scheduler.pollInterval() != null
                 && health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
-            values.problem("mvrefresh.health.liveness-timeout=" + config.health().livenessTimeout()
+            values.problem(ConfigKeys.mapped("health.liveness-timeout") + "=" + config.health().livenessTimeout()
                     + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
                     + config.scheduler().pollInterval() + ")");
         }
         List<String> schemas = config.discovery().schemas();
         if (schemas.stream().anyMatch(String::isBlank)) {
-            values.problem("mvrefresh.discovery.schemas=" + String.join(",", schemas) + ": contains an empty schema name");
+            values.problem(
+                    ConfigKeys.mapped("discovery.schemas") + "=" + String.join(",", schemas) + ": contains an empty schema name");
         }
-        int concurrency = values.integer("mvrefresh.concurrency", config.concurrency(), 1);
+        int concurrency = values.integer(ConfigKeys.mapped("concurrency"), config.concurrency(), 1);
         if (scheduler.reservedForCritical() >= concurrency) {
-            values.problem("mvrefresh.scheduler.reserved-for-critical=" + scheduler.reservedForCritical()
-                    + ": must be less than mvrefresh.concurrency=" + concurrency
+            values.problem(ConfigKeys.mapped("scheduler.reserved-for-critical") + "=" + scheduler.reservedForCritical()
+                    + ": must be less than " + ConfigKeys.mapped("concurrency") + "=" + concurrency
                     + ", or nothing but critical views could ever run");
         }
         GlobalSettings global = new GlobalSettings(
                 concurrency,
                 new GlobalSettings.RefreshSession(
-                        values.integer("mvrefresh.refresh-session.max-runs", config.refreshSession().maxRuns(), 0)),
+                        values.integer(ConfigKeys.mapped("refresh-session.max-runs"), config.refreshSession().maxRuns(), 0)),
                 config.instance().trim(),
                 new GlobalSettings.Discovery(List.copyOf(schemas.stream().map(String::trim).toList()),
                         config.discovery().include(),
                         config.discovery().exclude().orElse(List.of()),
-                        values.positiveDuration("mvrefresh.discovery.rescan-interval", config.discovery().rescanInterval()),
-                        values.bool("mvrefresh.discovery.comment-settings", config.discovery().commentSettings())),
+                        values.positiveDuration(ConfigKeys.mapped("discovery.rescan-interval"),
+                                config.discovery().rescanInterval()),
+                        values.bool(ConfigKeys.mapped("discovery.comment-settings"), config.discovery().commentSettings())),
                 scheduler,
-                new GlobalSettings.Shutdown(values.notNegativeDuration("mvrefresh.shutdown.grace", config.shutdown().grace())),
+                new GlobalSettings.Shutdown(
+                        values.notNegativeDuration(ConfigKeys.mapped("shutdown.grace"), config.shutdown().grace())),
                 new GlobalSettings.Invalidation(
                         config.invalidation().channel().map(String::trim).filter(channel -> !channel.isEmpty()),
-                        values.integer("mvrefresh.invalidation.scan-count", config.invalidation().scanCount(), 1),
-                        values.integer("mvrefresh.invalidation.queue-capacity", config.invalidation().queueCapacity(), 1),
-                        values.positiveDuration("mvrefresh.invalidation.command-timeout", config.invalidation().commandTimeout()),
+                        values.integer(ConfigKeys.mapped("invalidation.scan-count"), config.invalidation().scanCount(), 1),
+                        values.integer(ConfigKeys.mapped("invalidation.queue-capacity"), config.invalidation().queueCapacity(),
+                                1),
+                        values.positiveDuration(ConfigKeys.mapped("invalidation.command-timeout"),
+                                config.invalidation().commandTimeout()),
                         standbys(values, config.invalidation().replicas()),
-                        values.positiveDuration("mvrefresh.invalidation.replica-wait-max",
+                        values.positiveDuration(ConfigKeys.mapped("invalidation.replica-wait-max"),
                                 config.invalidation().replicaWaitMax())),
                 // A Secret made from a file ending in a newline must still authenticate.
                 new GlobalSettings.Admin(config.admin().token().map(String::trim).filter(token -> !token.isEmpty())),
                 health,
-                new GlobalSettings.Schema(values.bool("mvrefresh.schema.manage", config.schema().manage())),
-                new GlobalSettings.History(values.positiveDuration("mvrefresh.history.retention", config.history().retention())),
-                new GlobalSettings.Demo(values.bool("mvrefresh.demo.enabled", config.demo().enabled()),
-                        values.positiveDuration("mvrefresh.demo.trickle-interval", config.demo().trickleInterval())),
+                new GlobalSettings.Schema(values.bool(ConfigKeys.mapped("schema.manage"), config.schema().manage())),
+                new GlobalSettings.History(
+                        values.positiveDuration(ConfigKeys.mapped("history.retention"), config.history().retention())),
+                new GlobalSettings.Demo(values.bool(ConfigKeys.mapped("demo.enabled"), config.demo().enabled()),
+                        values.positiveDuration(ConfigKeys.mapped("demo.trickle-interval"), config.demo().trickleInterval())),
                 new GlobalSettings.Metrics(
-                        values.bool("mvrefresh.metrics.per-view-histograms", config.metrics().perViewHistograms())),
-                new GlobalSettings.Logging(values.bool("mvrefresh.log.successes", config.log().successes())),
+                        values.bool(ConfigKeys.mapped("metrics.per-view-histograms"), config.metrics().perViewHistograms())),
+                new GlobalSettings.Logging(values.bool(ConfigKeys.mapped("log.successes"), config.log().successes())),
                 new GlobalSettings.Changes(
-                        values.positiveDuration("mvrefresh.changes.poll-interval", config.changes().pollInterval()),
+                        values.positiveDuration(ConfigKeys.mapped("changes.poll-interval"), config.changes().pollInterval()),
                         config.changes().notifyChannel().map(String::trim).filter(channel -> !channel.isEmpty())),
-                new GlobalSettings.Console(values.bool("mvrefresh.console.enabled", config.console().enabled())));
+                new GlobalSettings.Console(values.bool(ConfigKeys.mapped("console.enabled"), config.console().enabled())));
         ViewSettingsResolver views = ViewSettingsResolver.resolve(values, config, now);
         if (!values.problems().isEmpty()) {
             throw new InvalidConfigurationException(values.problems());
@@ -113,7 +120,7 @@ public final class Configuration {
 
     private static StandbySelection standbys(SettingValues values, String text) {
         return StandbySelection.parse(text).orElseGet(() -> {
-            values.problem("mvrefresh.invalidation.replicas=" + text
+            values.problem(ConfigKeys.mapped("invalidation.replicas") + "=" + text
                     + ": write all, off, or a comma list of standby application_name globs (e.g. reporting-*,analytics)");
             return StandbySelection.ALL;
         });
@@ -159,6 +166,18 @@ public final class Configuration {
             } catch (Throwable e) {
                 throw new IllegalStateException("the configuration mapping's keys could not be read", e);
             }
+        }
+
+        /**
+         * The full name of a key that is not per view, as messages name it. Checked against the
+         * mapping, so a key renamed there fails every validation instead of leaving a message
+         * that names a setting which no longer exists.
+         */
+        static String mapped(String key) {
+            if (!GLOBAL_KEYS.contains(key)) {
+                throw new IllegalStateException(PREFIX + key + " is not a key of the configuration mapping");
+            }
+            return PREFIX + key;
         }
 
         private static List<String> under(String prefix) {

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * A view's overrides from two places: what its properties set wins, what its comment sets fills
@@ -25,74 +24,74 @@ record LayeredOverrides(Optional<MvRefreshConfig.ViewOverrides> properties, Map<
     }
 
     /** Whether {@code key} comes from the comment (set there and not hidden by the properties). */
-    boolean fromComment(String key) {
-        return fromComment(key, overrides -> ViewKeys.READERS.get(key).apply(overrides)).isPresent();
+    boolean fromComment(ViewKey key) {
+        return fromCommentText(key).isPresent();
     }
 
-    private Optional<String> fromComment(String key, Function<MvRefreshConfig.ViewOverrides, Optional<?>> ofProperties) {
-        if (properties.flatMap(ofProperties).isPresent()) {
+    private Optional<String> fromCommentText(ViewKey key) {
+        if (properties.flatMap(key::in).isPresent()) {
             return Optional.empty();
         }
-        boolean scheduleKey = key.equals("interval") || key.equals("cron");
-        if (scheduleKey && properties.map(p -> p.interval().isPresent() || p.cron().isPresent()).orElse(false)) {
+        if (key.schedule() && properties.map(p -> p.interval().isPresent() || p.cron().isPresent()).orElse(false)) {
             return Optional.empty();
         }
-        return Optional.ofNullable(comment.get(key));
+        return Optional.ofNullable(comment.get(key.key()));
     }
 
-    private Optional<String> text(String key, Function<MvRefreshConfig.ViewOverrides, Optional<String>> ofProperties) {
-        return properties.flatMap(ofProperties).or(() -> fromComment(key, ofProperties::apply));
+    @SuppressWarnings("unchecked") // the key's reader answers what the accessor of the same name does
+    private Optional<String> text(ViewKey key) {
+        return properties.flatMap(p -> (Optional<String>) key.in(p)).or(() -> fromCommentText(key));
     }
 
-    private Optional<List<String>> list(String key,
-            Function<MvRefreshConfig.ViewOverrides, Optional<List<String>>> ofProperties) {
-        return properties.flatMap(ofProperties)
-                .or(() -> fromComment(key, ofProperties::apply).map(value -> Arrays.asList(value.split(","))));
+    @SuppressWarnings("unchecked")
+    private Optional<List<String>> list(ViewKey key) {
+        return properties.flatMap(p -> (Optional<List<String>>) key.in(p))
+                .or(() -> fromCommentText(key).map(value -> Arrays.asList(value.split(","))));
     }
 
     @Override
     public Optional<String> interval() {
-        return text("interval", MvRefreshConfig.ViewOverrides::interval);
+        return text(ViewKey.INTERVAL);
     }
 
     @Override
     public Optional<String> cron() {
-        return text("cron", MvRefreshConfig.ViewOverrides::cron);
+        return text(ViewKey.CRON);
     }
 
     @Override
     public Optional<String> cronTimezone() {
-        return text("cron-timezone", MvRefreshConfig.ViewOverrides::cronTimezone);
+        return text(ViewKey.CRON_TIMEZONE);
     }
 
     @Override
     public Optional<String> priority() {
-        return text("priority", MvRefreshConfig.ViewOverrides::priority);
+        return text(ViewKey.PRIORITY);
     }
 
     @Override
     public Optional<String> mode() {
-        return text("mode", MvRefreshConfig.ViewOverrides::mode);
+        return text(ViewKey.MODE);
     }
 
     @Override
     public Optional<String> timeout() {
-        return text("timeout", MvRefreshConfig.ViewOverrides::timeout);
+        return text(ViewKey.TIMEOUT);
     }
 
     @Override
     public Optional<String> lockTimeout() {
-        return text("lock-timeout", MvRefreshConfig.ViewOverrides::lockTimeout);
+        return text(ViewKey.LOCK_TIMEOUT);
     }
 
     @Override
     public Optional<String> skipUnchanged() {
-        return text("skip-unchanged", MvRefreshConfig.ViewOverrides::skipUnchanged);
+        return text(ViewKey.SKIP_UNCHANGED);
     }
 
     @Override
     public Optional<List<String>> dependsOn() {
-        return list("depends-on", MvRefreshConfig.ViewOverrides::dependsOn);
+        return list(ViewKey.DEPENDS_ON);
     }
 
     @Override
@@ -102,34 +101,34 @@ record LayeredOverrides(Optional<MvRefreshConfig.ViewOverrides> properties, Map<
 
             @Override
             public Optional<List<String>> patterns() {
-                return layered.list("invalidate.patterns", overrides -> overrides.invalidate().patterns());
+                return layered.list(ViewKey.INVALIDATE_PATTERNS);
             }
 
             @Override
             public Optional<List<String>> tags() {
-                return layered.list("invalidate.tags", overrides -> overrides.invalidate().tags());
+                return layered.list(ViewKey.INVALIDATE_TAGS);
             }
 
             @Override
             public Optional<String> generationKey() {
-                return layered.text("invalidate.generation-key", overrides -> overrides.invalidate().generationKey());
+                return layered.text(ViewKey.INVALIDATE_GENERATION_KEY);
             }
         };
     }
 
     @Override
     public Optional<String> enabled() {
-        return text("enabled", MvRefreshConfig.ViewOverrides::enabled);
+        return text(ViewKey.ENABLED);
     }
 
     @Override
     public Optional<String> maxStaleness() {
-        return text("max-staleness", MvRefreshConfig.ViewOverrides::maxStaleness);
+        return text(ViewKey.MAX_STALENESS);
     }
 
     @Override
     public Optional<String> minInterval() {
-        return text("min-interval", MvRefreshConfig.ViewOverrides::minInterval);
+        return text(ViewKey.MIN_INTERVAL);
     }
 
     @Override

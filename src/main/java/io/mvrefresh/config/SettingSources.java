@@ -44,7 +44,7 @@ public record SettingSources(Set<String> fromProperties, Set<String> fromComment
     /** Every per-view key with its source, in the README's order. */
     public Map<String, String> byKey() {
         Map<String, String> sources = new LinkedHashMap<>();
-        ViewKeys.all().forEach(key -> sources.put(key, of(key).label()));
+        ViewKey.names().forEach(key -> sources.put(key, of(key).label()));
         return sources;
     }
 

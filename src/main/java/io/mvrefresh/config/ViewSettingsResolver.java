@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,16 +50,18 @@ public final class ViewSettingsResolver {
         ResolvedDefaults defaults = new ResolvedDefaults(
                 schedule(values, prefix, raw.interval(), raw.cron(), defaultZone, DEFAULT_SCHEDULE, now),
                 explicitSchedule,
-                values.optionalPositiveDuration(prefix + "max-staleness", raw.maxStaleness()),
-                values.optionalPositiveDuration(prefix + "min-interval", raw.minInterval()),
+                values.optionalPositiveDuration(ViewKey.MAX_STALENESS.under(prefix), raw.maxStaleness()),
+                values.optionalPositiveDuration(ViewKey.MIN_INTERVAL.under(prefix), raw.minInterval()),
                 raw.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()),
                 defaultZone,
-                parse(values, prefix + "priority", raw.priority(), Priority::parse, Priority.accepted(), Priority.MEDIUM),
-                parse(values, prefix + "mode", raw.mode(), RefreshMode::parse, RefreshMode.accepted(), RefreshMode.AUTO),
-                values.positiveDuration(prefix + "timeout", raw.timeout()),
-                values.positiveDuration(prefix + "lock-timeout", raw.lockTimeout()),
-                values.bool(prefix + "skip-unchanged", raw.skipUnchanged()),
-                values.bool(prefix + "enabled", raw.enabled()));
+                parse(values, ViewKey.PRIORITY.under(prefix), raw.priority(), Priority::parse, Priority.accepted(),
+                        Priority.MEDIUM),
+                parse(values, ViewKey.MODE.under(prefix), raw.mode(), RefreshMode::parse, RefreshMode.accepted(),
+                        RefreshMode.AUTO),
+                values.positiveDuration(ViewKey.TIMEOUT.under(prefix), raw.timeout()),
+                values.positiveDuration(ViewKey.LOCK_TIMEOUT.under(prefix), raw.lockTimeout()),
+                values.bool(ViewKey.SKIP_UNCHANGED.under(prefix), raw.skipUnchanged()),
+                values.bool(ViewKey.ENABLED.under(prefix), raw.enabled()));
 
         Map<ViewId, ViewSettings> configured = new TreeMap<>();
         Map<ViewId, MvRefreshConfig.ViewOverrides> ownOverrides = new TreeMap<>();
@@ -76,7 +79,7 @@ public final class ViewSettingsResolver {
             }
             ownOverrides.put(view.get(), overrides);
             configured.put(view.get(), resolve(values, viewPrefix, view.get(), overrides, defaults, true, now)
-                    .from(new SettingSources(ViewKeys.setIn(overrides), Set.of(), Optional.empty())));
+                    .from(new SettingSources(ViewKey.setIn(overrides), Set.of(), Optional.empty())));
         });
 
         dependsOnCycle(configured).ifPresent(cycle -> values.problem("depends-on forms a cycle: "
@@ -126,8 +129,9 @@ public final class ViewSettingsResolver {
         if (!values.problems().isEmpty()) {
             return new CommentResolution(null, Optional.of("comment on " + view + ": " + String.join("; ", values.problems())));
         }
-        Set<String> fromComment = new TreeSet<>(ViewKeys.all().stream().filter(layered::fromComment).toList());
-        return new CommentResolution(settings.from(new SettingSources(own.map(ViewKeys::setIn).orElse(Set.of()), fromComment,
+        Set<String> fromComment = new TreeSet<>(
+                Arrays.stream(ViewKey.values()).filter(layered::fromComment).map(ViewKey::key).toList());
+        return new CommentResolution(settings.from(new SettingSources(own.map(ViewKey::setIn).orElse(Set.of()), fromComment,
                 Optional.empty())), Optional.empty());
     }
 
@@ -150,10 +154,10 @@ public final class ViewSettingsResolver {
         }
         Schedule schedule = schedule(values, prefix, overrides.interval(), overrides.cron(), zone, inherited, now);
         Optional<Duration> maxStaleness = overrides.maxStaleness().isPresent()
-                ? values.optionalPositiveDuration(prefix + "max-staleness", overrides.maxStaleness())
+                ? values.optionalPositiveDuration(ViewKey.MAX_STALENESS.under(prefix), overrides.maxStaleness())
                 : defaults.maxStaleness();
         Optional<Duration> minInterval = overrides.minInterval().isPresent()
-                ? values.optionalPositiveDuration(prefix + "min-interval", overrides.minInterval())
+                ? values.optionalPositiveDuration(ViewKey.MIN_INTERVAL.under(prefix), overrides.minInterval())
                 : defaults.minInterval();
         boolean ownSchedule = overrides.interval().isPresent() || overrides.cron().isPresent();
         if (!ownSchedule && !defaults.explicitSchedule() && maxStaleness.isPresent()) {
@@ -161,41 +165,43 @@ public final class ViewSettingsResolver {
             schedule = new Schedule.OnChange(maxStaleness.get());
         }
         Priority priority = overrides.priority()
-                .map(value -> parse(values, prefix + "priority", value, Priority::parse, Priority.accepted(),
+                .map(value -> parse(values, ViewKey.PRIORITY.under(prefix), value, Priority::parse, Priority.accepted(),
                         defaults.priority()))
                 .orElse(defaults.priority());
         RefreshMode mode = overrides.mode()
-                .map(value -> parse(values, prefix + "mode", value, RefreshMode::parse, RefreshMode.accepted(), defaults.mode()))
+                .map(value -> parse(values, ViewKey.MODE.under(prefix), value, RefreshMode::parse, RefreshMode.accepted(),
+                        defaults.mode()))
                 .orElse(defaults.mode());
-        Duration timeout = overrides.timeout().map(d -> values.positiveDuration(prefix + "timeout", d))
+        Duration timeout = overrides.timeout().map(d -> values.positiveDuration(ViewKey.TIMEOUT.under(prefix), d))
                 .orElse(defaults.timeout());
         Duration lockTimeout = overrides.lockTimeout()
-                .map(d -> values.positiveDuration(prefix + "lock-timeout", d))
+                .map(d -> values.positiveDuration(ViewKey.LOCK_TIMEOUT.under(prefix), d))
                 .orElse(defaults.lockTimeout());
 
         Set<ViewId> dependsOn = new LinkedHashSet<>();
         for (String upstream : overrides.dependsOn().orElse(List.of())) {
             Optional<ViewId> parsed = ViewId.parse(upstream.trim());
             if (parsed.isEmpty()) {
-                values.problem(prefix + "depends-on=" + upstream + ": not a view name: " + ViewId.namingHint());
+                values.problem(ViewKey.DEPENDS_ON.under(prefix) + "=" + upstream + ": not a view name: " + ViewId.namingHint());
             } else if (parsed.get().equals(view)) {
-                values.problem(prefix + "depends-on=" + upstream + ": a view cannot depend on itself");
+                values.problem(ViewKey.DEPENDS_ON.under(prefix) + "=" + upstream + ": a view cannot depend on itself");
             } else {
                 dependsOn.add(parsed.get());
             }
         }
 
         MvRefreshConfig.Invalidate invalidate = overrides.invalidate();
-        List<String> patterns = nonBlank(values, prefix + "invalidate.patterns", invalidate.patterns().orElse(List.of()));
-        List<String> tags = nonBlank(values, prefix + "invalidate.tags", invalidate.tags().orElse(List.of()));
+        List<String> patterns = nonBlank(values, ViewKey.INVALIDATE_PATTERNS.under(prefix),
+                invalidate.patterns().orElse(List.of()));
+        List<String> tags = nonBlank(values, ViewKey.INVALIDATE_TAGS.under(prefix), invalidate.tags().orElse(List.of()));
         Optional<String> generationKey = invalidate.generationKey().map(String::trim).filter(k -> !k.isEmpty());
 
         return new ViewSettings(view, schedule, priority, mode, timeout, lockTimeout,
-                overrides.skipUnchanged().map(b -> values.bool(prefix + "skip-unchanged", b))
+                overrides.skipUnchanged().map(b -> values.bool(ViewKey.SKIP_UNCHANGED.under(prefix), b))
                         .orElse(defaults.skipUnchanged()),
                 dependsOn,
                 new InvalidationRules(patterns, tags, generationKey),
-                overrides.enabled().map(b -> values.bool(prefix + "enabled", b)).orElse(defaults.enabled()),
+                overrides.enabled().map(b -> values.bool(ViewKey.ENABLED.under(prefix), b)).orElse(defaults.enabled()),
                 configured,
                 maxStaleness, minInterval(maxStaleness, minInterval),
                 overrides.afterSql().map(String::trim).filter(sql -> !sql.isEmpty()).or(defaults::afterSql));
@@ -243,7 +249,8 @@ public final class ViewSettingsResolver {
             return ZoneId.of(value.trim());
         } catch (DateTimeException e) {
             values.problem(
-                    prefix + "cron-timezone=" + value + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
+                    ViewKey.CRON_TIMEZONE.under(prefix) + "=" + value
+                            + ": not a time zone; use an IANA name such as UTC or Europe/Berlin");
             return fallback;
         }
     }
@@ -251,7 +258,8 @@ public final class ViewSettingsResolver {
     private static Schedule schedule(SettingValues values, String prefix, Optional<String> interval,
             Optional<String> cron, ZoneId zone, Schedule inherited, Instant now) {
         if (cron.isPresent() && interval.isPresent()) {
-            values.problem(prefix + "interval=" + interval.get() + " and " + prefix + "cron=" + cron.get()
+            values.problem(ViewKey.INTERVAL.under(prefix) + "=" + interval.get() + " and " + ViewKey.CRON.under(prefix) + "="
+                    + cron.get()
                     + ": set either interval or cron, not both");
             return inherited;
         }
@@ -259,13 +267,13 @@ public final class ViewSettingsResolver {
             try {
                 return Schedule.CronSchedule.parse(cron.get(), zone, now);
             } catch (RuntimeException e) {
-                values.problem(prefix + "cron=" + cron.get()
+                values.problem(ViewKey.CRON.under(prefix) + "=" + cron.get()
                         + ": not a five-field cron expression (minute hour day-of-month month day-of-week): " + e.getMessage());
                 return inherited;
             }
         }
         if (interval.isPresent()) {
-            Duration every = values.positiveDuration(prefix + "interval", interval.get());
+            Duration every = values.positiveDuration(ViewKey.INTERVAL.under(prefix), interval.get());
             return every == null ? inherited : new Schedule.Every(every);
         }
         return inherited;

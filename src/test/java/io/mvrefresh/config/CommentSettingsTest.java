@@ -48,7 +48,7 @@ class CommentSettingsTest {
                 "mvrefresh: intreval=5m priority high cron=\"0 3 * * * after-sql=DELETE");
 
         assertThat(parsed.problems()).containsExactly(
-                "intreval=5m: not a per-view setting (did you mean interval?); one of " + String.join(", ", ViewKeys.all()),
+                "intreval=5m: not a per-view setting (did you mean interval?); one of " + String.join(", ", ViewKey.names()),
                 "priority: write key=value (e.g. interval=5m)",
                 "high: write key=value (e.g. interval=5m)",
                 "cron=\"0 3 * * * after-sql=DELETE: the quote is not closed");

@@ -1,6 +1,7 @@
 package io.mvrefresh.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.config.WithName;
 import java.lang.reflect.Method;
@@ -22,10 +23,19 @@ class ConfigKeysTest {
         assertThat(keys).hasSize(Configuration.ConfigKeys.GLOBAL_KEYS.size() + Configuration.ConfigKeys.DEFAULT_KEYS.size()
                 + Configuration.ConfigKeys.VIEW_KEYS.size());
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.defaults.depends-on")).as("only per view").isFalse();
-        assertThat(ViewKeys.all()).as("the per-view keys comments and sources use")
+        assertThat(ViewKey.names()).as("the per-view keys comments and sources use")
                 .containsExactlyInAnyOrderElementsOf(Configuration.ConfigKeys.VIEW_KEYS);
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.views.\"\\\"my.schema\\\".mv\".interval")).isTrue();
         assertThat(Configuration.ConfigKeys.isKnown("mvrefresh.views.public.mv.interval")).isFalse();
+    }
+
+    @Test
+    void shouldNameInMessagesOnlyKeysTheMappingHas() {
+        assertThat(Configuration.ConfigKeys.mapped("scheduler.aging")).isEqualTo("mvrefresh.scheduler.aging");
+        assertThatThrownBy(() -> Configuration.ConfigKeys.mapped("scheduler.agin")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("mvrefresh.scheduler.agin");
+        assertThatThrownBy(() -> Configuration.ConfigKeys.mapped("defaults.mode")).as("per view: named by ViewKey")
+                .isInstanceOf(IllegalStateException.class);
     }
 
     private static void collect(Class<?> type, String prefix, List<String> keys) {
