@@ -1,6 +1,7 @@
 package io.mvrefresh.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.support.Gate;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -157,17 +159,17 @@ class FaultsIT {
                         withAll(settings(postgres.name(), PackagedApp.freePort(),
                                 secondManagement, "mvrefresh.instance=second"), common))) {
                     List<String> waits = new ArrayList<>();
-                    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                    while (status(secondManagement, "/q/health/started") != 200 && System.nanoTime() < deadline) {
+                    // Sampled every 50 ms until the second instance has started.
+                    ConditionFactory sampling = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50));
+                    assertThatCode(() -> sampling.until(() -> {
                         // Any mvrefresh session waiting for a lock, other than the refresh held at the gate.
                         waits.addAll(postgres.column("SELECT a.application_name || ': ' || a.query FROM pg_locks l"
                                 + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND a.datname = current_database()"
                                 + " AND a.application_name LIKE 'mvrefresh/%'"
                                 + " AND (l.relation IS NULL OR l.relation <> 'gated.gate'::regclass)").stream()
                                 .map(Object::toString).toList());
-                        Thread.sleep(50); // the sampling period, not a wait for something to happen
-                    }
-                    assertThat(status(secondManagement, "/q/health/started")).as(second.output()).isEqualTo(200);
+                        return status(secondManagement, "/q/health/started") == 200;
+                    })).as("the second instance starts; its output:%n%s", second.output()).doesNotThrowAnyException();
                     assertThat(waits).as("lock waits of mvrefresh sessions while the second instance started").isEmpty();
 
                     HttpResponse<String> other = call("POST", firstHttp,

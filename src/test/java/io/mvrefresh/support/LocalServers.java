@@ -1,5 +1,7 @@
 package io.mvrefresh.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -8,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** What the servers the tests start themselves share: a free port, waiting for one, their directory gone. */
 public final class LocalServers {
@@ -28,25 +32,24 @@ public final class LocalServers {
 
     /** Waits until something listens on {@code port} ({@code listening}) or nothing does; false when it did not in time or {@code alive} says the server is gone. */
     public static boolean awaitPort(int port, boolean listening, Duration within, BooleanSupplier alive) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline && alive.getAsBoolean()) {
-            boolean accepting;
-            try (Socket socket = new Socket("127.0.0.1", port)) {
-                accepting = true;
-            } catch (IOException e) {
-                accepting = false;
-            }
-            if (accepting == listening) {
-                return true;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        AtomicBoolean reached = new AtomicBoolean();
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(20)).until(() -> {
+                reached.set(accepting(port) == listening);
+                return reached.get() || !alive.getAsBoolean();
+            });
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
-        return false;
+        return reached.get();
+    }
+
+    private static boolean accepting(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Deletes {@code directory} and everything in it; a temporary directory left behind is harmless. */

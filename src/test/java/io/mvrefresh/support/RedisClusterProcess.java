@@ -1,5 +1,7 @@
 package io.mvrefresh.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -86,14 +88,8 @@ public final class RedisClusterProcess implements AutoCloseable {
         if (!output.contains("All 16384 slots covered")) {
             throw new IllegalStateException("redis-cli --cluster create failed: " + output);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ports.stream().allMatch(port -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok"))) {
-                return;
-            }
-            pause();
-        }
-        throw new IllegalStateException("the cluster did not reach cluster_state:ok");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).alias("the cluster reaching cluster_state:ok")
+                .until(() -> ports.stream().allMatch(port -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok")));
     }
 
     /** Runs a command on one node; answers redis-cli's output. */
@@ -192,14 +188,6 @@ public final class RedisClusterProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(20);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
