@@ -58,7 +58,7 @@ public final class Configuration {
         if (health.livenessTimeout() != null && scheduler.pollInterval() != null
                 && health.livenessTimeout().compareTo(scheduler.pollInterval().multipliedBy(3)) < 0) {
             values.problem(ConfigKeys.mapped("health.liveness-timeout") + "=" + config.health().livenessTimeout()
-                    + ": must be at least three poll intervals (mvrefresh.scheduler.poll-interval="
+                    + ": must be at least three poll intervals (" + ConfigKeys.mapped("scheduler.poll-interval") + "="
                     + config.scheduler().pollInterval() + ")");
         }
         List<String> schemas = config.discovery().schemas();

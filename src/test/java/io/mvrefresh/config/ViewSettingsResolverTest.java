@@ -79,6 +79,19 @@ class ViewSettingsResolverTest {
     }
 
     @Test
+    void shouldNameBothKeysWhenTwoSettingsDisagree() {
+        assertThatThrownBy(() -> resolve(Map.of(
+                "mvrefresh.health.liveness-timeout", "2s",
+                "mvrefresh.scheduler.poll-interval", "1s",
+                "mvrefresh.concurrency", "2",
+                "mvrefresh.scheduler.reserved-for-critical", "2")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("mvrefresh.health.liveness-timeout=2s: must be at least three poll intervals"
+                        + " (mvrefresh.scheduler.poll-interval=1s)")
+                .hasMessageContaining("mvrefresh.scheduler.reserved-for-critical=2: must be less than mvrefresh.concurrency=2");
+    }
+
+    @Test
     void shouldRejectAnUnparsableDurationNamingKeyAndValue() {
         assertThatThrownBy(() -> resolve(Map.of("mvrefresh.views.\"public.mv_daily\".interval", "fortnightly")))
                 .isInstanceOf(InvalidConfigurationException.class)
