@@ -98,9 +98,4 @@ enum ViewKey {
         }
         return set;
     }
-
-    @Override
-    public String toString() {
-        return key;
-    }
 }

@@ -82,12 +82,12 @@ final class DependencyGraph {
         return ignoredDependsOn;
     }
 
-    /** Views this one reads directly. */
     /** Every view with the views it reads directly: the edges refreshes are ordered by. */
     Map<ViewId, Set<ViewId>> sources() {
         return upstream;
     }
 
+    /** Views this one reads directly. */
     Set<ViewId> upstreamOf(ViewId view) {
         return upstream.getOrDefault(view, Set.of());
     }

@@ -137,12 +137,12 @@ public final class SchedulingPolicy {
     }
 
     private ViewEntry entry(ViewId id, Function<ViewId, ViewSettings> settingsFor, List<ViewId> appeared) {
+        ViewSettings current = settingsFor.apply(id);
         ViewEntry entry = entries.computeIfAbsent(id, key -> {
             appeared.add(key);
             ViewState stored = storedOfUnknown.remove(key);
-            return new ViewEntry(settingsFor.apply(key), stored == null ? ViewState.initial(key) : stored);
+            return new ViewEntry(current, stored == null ? ViewState.initial(key) : stored);
         });
-        ViewSettings current = settingsFor.apply(id);
         if (!current.equals(entry.settings())) {
             // Its comment changed: the runs it still may run go on, its due time is computed again.
             unready(entry.queued(), entry.settings(current));

@@ -325,10 +325,6 @@ final class ViewEntry {
     }
 
     /**
-     * When the view falls due next, if nothing is queued or running for it (see {@link DueRule});
-     * {@link DueRule.Never} while it is busy, missing, disabled or paused.
-     */
-    /**
      * Takes the due rule's answer: the cause its state is explained by, or the reason it cannot
      * be scheduled. Answers the due time to index, if it has one.
      */
@@ -345,6 +341,10 @@ final class ViewEntry {
         return Optional.empty();
     }
 
+    /**
+     * When the view falls due next, if nothing is queued or running for it (see {@link DueRule});
+     * {@link DueRule.Never} while it is busy, missing, disabled or paused.
+     */
     DueRule.Answer due(Instant now) {
         if (busy() || refusal() != null) {
             return new DueRule.Never();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.LocalServers;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import java.io.IOException;
@@ -50,7 +51,7 @@ class PauseAcrossRestartIT {
     @Test
     void shouldStayPausedAfterARestart() throws Exception {
         Postgres postgres = IsolatedDatabase.create(DATABASE, List.of());
-        int port = PackagedApp.freePort();
+        int port = LocalServers.freePort();
         try (PackagedApp first = start(port)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 HttpResponse<String> view = call("GET", port, "/admin/views/public.mv_metric_summary");

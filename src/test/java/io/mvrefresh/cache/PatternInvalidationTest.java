@@ -105,6 +105,7 @@ class PatternInvalidationTest {
         assertThat(RedisCli.run("-n", "0", "EXISTS", decoyInDatabaseZero)).isEqualTo("1");
         RedisCli.run("-n", "0", "DEL", decoyInDatabaseZero);
     }
+
     private Set<String> keys() {
         return StreamSupport
                 .stream(redis.key().scan(new KeyScanArgs().match(PREFIX + "*").count(1000)).toIterable().spliterator(), false)

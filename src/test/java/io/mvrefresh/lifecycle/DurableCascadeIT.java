@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.LocalServers;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.TestRun;
@@ -34,17 +35,10 @@ class DurableCascadeIT {
     }
 
     private static List<String> settings(int http, String instance) {
-        return List.of("quarkus.http.port=" + http, "quarkus.management.port=" + freePort(), "mvrefresh.admin.token=" + TOKEN,
+        return List.of("quarkus.http.port=" + http, "quarkus.management.port=" + LocalServers.freePort(),
+                "mvrefresh.admin.token=" + TOKEN,
                 "mvrefresh.instance=" + instance, "mvrefresh.discovery.schemas=cascade", "mvrefresh.defaults.interval=1d",
                 "mvrefresh.defaults.lock-timeout=10m", "mvrefresh.shutdown.grace=1s");
-    }
-
-    private static int freePort() {
-        try {
-            return PackagedApp.freePort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static List<Map<String, Object>> readerRuns(Postgres postgres) {
@@ -66,7 +60,7 @@ class DurableCascadeIT {
         String database = TestRun.database("it_durable_cascade_" + purpose);
         DATABASES.add(database);
         Postgres postgres = IsolatedDatabase.create(database, List.of("gated_cascade"));
-        int http = freePort();
+        int http = LocalServers.freePort();
         try (PackagedApp first = PackagedApp.start(database, settings(http, "pod-1"))) {
             // Until the schema exists the query fails: the start is still under way.
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> readerRuns(postgres).size() == 1);
@@ -92,7 +86,7 @@ class DurableCascadeIT {
                     .containsExactly("success", "cancelled");
         }
 
-        try (PackagedApp second = PackagedApp.start(database, settings(freePort(), "pod-2"))) {
+        try (PackagedApp second = PackagedApp.start(database, settings(LocalServers.freePort(), "pod-2"))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> readerRuns(postgres).stream()
                     .anyMatch(run -> "pod-2".equals(run.get("instance")) && "success".equals(run.get("outcome"))));
             assertThat(readerRuns(postgres).getLast()).containsEntry("trigger", "dependency");

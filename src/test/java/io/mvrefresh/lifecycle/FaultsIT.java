@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.LocalServers;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RedisProcess;
@@ -81,7 +82,7 @@ class FaultsIT {
         String refreshing = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
                 + " AND application_name = 'mvrefresh/killed/refresh' AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_two_minutes%'";
         try (PackagedApp app = PackagedApp.start(postgres.name(),
-                settings(postgres.name(), PackagedApp.freePort(), PackagedApp.freePort(),
+                settings(postgres.name(), LocalServers.freePort(), LocalServers.freePort(),
                         "mvrefresh.instance=killed", "mvrefresh.discovery.include=mv_two_minutes"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> postgres.count(refreshing) == 1);
 
@@ -102,8 +103,8 @@ class FaultsIT {
     void shouldInvalidateWhatARefreshOwedAfterRedisAndMvrefreshCameBack() throws Exception {
         Postgres postgres = database("owed", List.of());
         try (RedisProcess redis = RedisProcess.start()) {
-            int http = PackagedApp.freePort();
-            List<String> settings = settings(postgres.name(), http, PackagedApp.freePort(),
+            int http = LocalServers.freePort();
+            List<String> settings = settings(postgres.name(), http, LocalServers.freePort(),
                     "mvrefresh.instance=owed",
                     "quarkus.redis.hosts=" + redis.hosts(),
                     "mvrefresh.discovery.include=mv_metric_summary",
@@ -141,13 +142,13 @@ class FaultsIT {
     @Test
     void shouldStartASecondInstanceBesideALongRefreshWithoutStallingTheFirstOrDeadlocking() throws Exception {
         Postgres postgres = database("second", List.of("gated_views"));
-        int firstHttp = PackagedApp.freePort();
-        int secondManagement = PackagedApp.freePort();
+        int firstHttp = LocalServers.freePort();
+        int secondManagement = LocalServers.freePort();
         List<String> common = List.of("mvrefresh.discovery.schemas=public,gated",
                 "mvrefresh.discovery.include=mv_one,mv_metric_summary",
                 "mvrefresh.defaults.lock-timeout=5m", "mvrefresh.defaults.skip-unchanged=false");
         try (PackagedApp first = PackagedApp.start(postgres.name(),
-                withAll(settings(postgres.name(), firstHttp, PackagedApp.freePort(),
+                withAll(settings(postgres.name(), firstHttp, LocalServers.freePort(),
                         "mvrefresh.instance=first"), common))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> status(firstHttp, "/admin/views/gated.mv_one") == 200
                     && call("GET", firstHttp, "/admin/views/gated.mv_one").body().contains("\"lastSuccessAt\":\""));
@@ -156,7 +157,7 @@ class FaultsIT {
                 gate.awaitWaiting(1);
 
                 try (PackagedApp second = PackagedApp.start(postgres.name(),
-                        withAll(settings(postgres.name(), PackagedApp.freePort(),
+                        withAll(settings(postgres.name(), LocalServers.freePort(),
                                 secondManagement, "mvrefresh.instance=second"), common))) {
                     List<String> waits = new ArrayList<>();
                     // Sampled every 50 ms until the second instance has started.
@@ -188,8 +189,8 @@ class FaultsIT {
     @Test
     void shouldMigrateALegacySchemaOnlyWhileNothingHoldsItsTablesAndKeepEveryRow() throws Exception {
         Postgres postgres = database("legacy", List.of("legacy_state_schema"));
-        int http = PackagedApp.freePort();
-        int management = PackagedApp.freePort();
+        int http = LocalServers.freePort();
+        int management = LocalServers.freePort();
         try (Connection olderReplica = postgres.connect()) {
             // A refresh of an older replica reads view_state in its transaction and keeps it open.
             olderReplica.setAutoCommit(false);

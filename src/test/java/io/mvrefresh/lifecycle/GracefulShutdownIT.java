@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.mvrefresh.support.Gate;
 import io.mvrefresh.support.IsolatedDatabase;
+import io.mvrefresh.support.LocalServers;
 import io.mvrefresh.support.PackagedApp;
 import io.mvrefresh.support.Postgres;
 import io.mvrefresh.support.RedisCli;
@@ -47,7 +48,7 @@ class GracefulShutdownIT {
     @Test
     void shouldCancelTheRefreshAfterTheGraceRecordItAndExitInTime() throws Exception {
         Postgres postgres = IsolatedDatabase.create(DATABASE, List.of("gated_views"));
-        int management = PackagedApp.freePort();
+        int management = LocalServers.freePort();
         String refreshing = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + DATABASE
                 + "' AND state = 'active' AND query LIKE 'REFRESH MATERIALIZED VIEW%mv_one%'";
         // The refresh waits for the gate the test holds for as long as the test needs; its lock
@@ -98,7 +99,7 @@ class GracefulShutdownIT {
         String database = io.mvrefresh.support.TestRun.database("it_shutdown_owed");
         String prefix = io.mvrefresh.support.TestRun.redisPrefix("shutdown-owed");
         Postgres postgres = IsolatedDatabase.create(database, List.of("gated_views"));
-        int management = PackagedApp.freePort();
+        int management = LocalServers.freePort();
         java.util.List<String> keys = java.util.stream.IntStream.range(0, 20).mapToObj(i -> prefix + "one:" + i).toList();
         try {
             Gate gate = Gate.close(postgres, "gated.gate");

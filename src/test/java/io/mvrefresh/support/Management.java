@@ -1,5 +1,7 @@
 package io.mvrefresh.support;
 
+import static io.restassured.RestAssured.given;
+
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /** URLs on the management interface (metrics and health) of the application under test. */
@@ -19,7 +21,7 @@ public final class Management {
 
     /** The sum of every series of metric {@code name} on {@code /q/metrics}, whatever their labels; 0 when there is none. */
     public static double metric(String name) {
-        String text = io.restassured.RestAssured.given().when().get(url("/q/metrics")).then().statusCode(200).extract()
+        String text = given().when().get(url("/q/metrics")).then().statusCode(200).extract()
                 .asString();
         return text.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();

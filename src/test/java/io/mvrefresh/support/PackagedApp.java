@@ -41,11 +41,6 @@ public final class PackagedApp implements AutoCloseable {
         return new PackagedApp(process, log);
     }
 
-    /** A loopback port nobody listens on right now, for an instance that needs a known port. */
-    public static int freePort() throws IOException {
-        return LocalServers.freePort();
-    }
-
     /** Waits for the process to end by itself; answers its exit code. */
     public int awaitExit(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
